@@ -1,0 +1,58 @@
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    components::{ParentRoute, Redirect, Route, Router, Routes},
+    path,
+};
+
+use crate::pages::{
+    login::LoginPage,
+    not_found::NotFound,
+    settings::{
+        ApiKeysPage, AuditLogPage, BillingPage, MembersPage, shell::SettingsShell,
+    },
+    setup::SetupPage,
+};
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.ico" sizes="any"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/keyward.css"/>
+        <Title formatter=|page: String| if page.is_empty() { "Keyward".to_owned() } else { format!("{page} · Keyward") }/>
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=|| view! { <Redirect path="/settings/api-keys"/> }/>
+                <Route path=path!("/login") view=LoginPage/>
+                <Route path=path!("/setup") view=SetupPage/>
+                <ParentRoute path=path!("/settings") view=SettingsShell>
+                    <Route path=path!("/api-keys") view=ApiKeysPage/>
+                    <Route path=path!("/members") view=MembersPage/>
+                    <Route path=path!("/audit-log") view=AuditLogPage/>
+                    <Route path=path!("/billing") view=BillingPage/>
+                    <Route path=path!("") view=|| view! { <Redirect path="/settings/api-keys"/> }/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,32 @@
+//! Formatting helpers used by several components.
+
+/// `45` → "45 seconds", `125` → "3 minutes" (rounded up: never promise too early).
+pub fn duration_words(seconds: u64) -> String {
+    if seconds < 60 {
+        return plural(seconds.max(1), "second");
+    }
+    let minutes = seconds.div_ceil(60);
+    if minutes < 60 {
+        return plural(minutes, "minute");
+    }
+    plural(minutes.div_ceil(60), "hour")
+}
+
+fn plural(count: u64, unit: &str) -> String {
+    if count == 1 { format!("1 {unit}") } else { format!("{count} {unit}s") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::duration_words;
+
+    #[test]
+    fn durations_read_as_words_rounded_up() {
+        assert_eq!(duration_words(0), "1 second");
+        assert_eq!(duration_words(45), "45 seconds");
+        assert_eq!(duration_words(60), "1 minute");
+        assert_eq!(duration_words(125), "3 minutes");
+        assert_eq!(duration_words(3600), "1 hour");
+        assert_eq!(duration_words(3601), "2 hours");
+    }
+}

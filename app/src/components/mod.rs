@@ -1,0 +1,5 @@
+//! Reusable UI pieces.
+
+pub mod format;
+pub mod password_input;
+pub mod placeholder;

@@ -1,0 +1,57 @@
+//! The error type of every server function: what the browser may learn about a failure.
+//! Messages are written for humans and never carry internals (database text, paths).
+
+use serde::{Deserialize, Serialize};
+use server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// 401: no valid session.
+    #[error("Your session has ended. Please sign in again.")]
+    Unauthenticated,
+    /// 403: signed in, but the role does not allow this.
+    #[error("You do not have permission to do that.")]
+    Forbidden,
+    /// 404: absent, or not visible to this user.
+    #[error("Not found.")]
+    NotFound,
+    /// 422: the input was rejected; the message says why.
+    #[error("{0}")]
+    Invalid(String),
+    /// 503: a dependency (the database) is unavailable.
+    #[error("The service is temporarily unavailable. Please try again shortly.")]
+    Unavailable,
+    /// 500: anything else; details are in the server log only.
+    #[error("Something went wrong on our side. Please try again.")]
+    Internal,
+}
+
+impl AppError {
+    pub fn status_code(&self) -> u16 {
+        match self {
+            AppError::Unauthenticated => 401,
+            AppError::Forbidden => 403,
+            AppError::NotFound => 404,
+            AppError::Invalid(_) => 422,
+            AppError::Unavailable => 503,
+            AppError::Internal => 500,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
+                AppError::Invalid("The form is incomplete or malformed.".to_owned())
+            }
+            ServerFnErrorErr::Request(_) => AppError::Unavailable,
+            _ => AppError::Internal,
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! Types shared by the WASM UI and the server: the contract of the server functions.
+
+mod account;
+mod mode;
+mod plan;
+mod role;
+
+pub use account::{LoginOutcome, OrgSummary, SetupOutcome, SignedInUser};
+pub use mode::Mode;
+pub use plan::{Plan, PlanLimits};
+pub use role::Role;
+
+/// A closed vocabulary stored as text could not be read back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {kind} `{value}`")]
+pub struct UnknownVariant {
+    pub kind: &'static str,
+    pub value: String,
+}

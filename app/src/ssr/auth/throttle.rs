@@ -1,0 +1,95 @@
+use std::{net::IpAddr, num::NonZeroU32, time::Duration};
+
+use governor::{
+    DefaultKeyedRateLimiter, Quota, RateLimiter,
+    clock::{Clock, DefaultClock},
+};
+
+/// How many sign-in attempts are allowed per window, per account and per client IP.
+#[derive(Debug, Clone, Copy)]
+pub struct ThrottleSettings {
+    pub attempts_per_account: NonZeroU32,
+    pub attempts_per_ip: NonZeroU32,
+    pub window: Duration,
+}
+
+/// Sign-in throttle: every attempt spends one cell of the account's bucket and one of
+/// the IP's; cells refill evenly over the window. Keys are lowercased e-mails, so the
+/// throttle holds whether or not the account exists.
+pub struct LoginThrottle {
+    per_account: DefaultKeyedRateLimiter<String>,
+    per_ip: DefaultKeyedRateLimiter<IpAddr>,
+    clock: DefaultClock,
+}
+
+fn quota(attempts: NonZeroU32, window: Duration) -> Quota {
+    let period = window / attempts.get();
+    Quota::with_period(period.max(Duration::from_millis(1)))
+        .unwrap_or_else(|| Quota::per_second(attempts))
+        .allow_burst(attempts)
+}
+
+impl LoginThrottle {
+    pub fn new(settings: ThrottleSettings) -> Self {
+        Self {
+            per_account: RateLimiter::keyed(quota(settings.attempts_per_account, settings.window)),
+            per_ip: RateLimiter::keyed(quota(settings.attempts_per_ip, settings.window)),
+            clock: DefaultClock::default(),
+        }
+    }
+
+    /// Records an attempt; `Err(wait)` when either bucket is empty.
+    pub fn attempt(&self, normalized_email: &str, ip: Option<IpAddr>) -> Result<(), Duration> {
+        if let Some(ip) = ip {
+            self.per_ip
+                .check_key(&ip)
+                .map_err(|not_until| not_until.wait_time_from(self.clock.now()))?;
+        }
+        self.per_account
+            .check_key(&normalized_email.to_owned())
+            .map_err(|not_until| not_until.wait_time_from(self.clock.now()))
+    }
+
+    /// Forgets buckets that have refilled, so memory stays bounded under a flood of
+    /// made-up e-mails. Called periodically by the server.
+    pub fn forget_idle(&self) {
+        self.per_account.retain_recent();
+        self.per_ip.retain_recent();
+        self.per_account.shrink_to_fit();
+        self.per_ip.shrink_to_fit();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(per_account: u32, per_ip: u32) -> ThrottleSettings {
+        ThrottleSettings {
+            attempts_per_account: NonZeroU32::new(per_account).unwrap(),
+            attempts_per_ip: NonZeroU32::new(per_ip).unwrap(),
+            window: Duration::from_secs(900),
+        }
+    }
+
+    #[test]
+    fn an_account_is_throttled_after_its_allowance_whatever_the_ip() {
+        let throttle = LoginThrottle::new(settings(3, 100));
+        for n in 0..3u8 {
+            assert!(throttle.attempt("a@example.com", Some(IpAddr::from([10, 0, 0, n]))).is_ok());
+        }
+        let wait = throttle.attempt("a@example.com", Some(IpAddr::from([10, 0, 0, 9]))).unwrap_err();
+        assert!(wait > Duration::ZERO && wait <= Duration::from_secs(300));
+        assert!(throttle.attempt("b@example.com", Some(IpAddr::from([10, 0, 0, 9]))).is_ok());
+    }
+
+    #[test]
+    fn an_ip_is_throttled_after_its_allowance_whatever_the_account() {
+        let throttle = LoginThrottle::new(settings(100, 2));
+        let ip = Some(IpAddr::from([192, 0, 2, 1]));
+        assert!(throttle.attempt("a@example.com", ip).is_ok());
+        assert!(throttle.attempt("b@example.com", ip).is_ok());
+        assert!(throttle.attempt("c@example.com", ip).is_err());
+        assert!(throttle.attempt("c@example.com", Some(IpAddr::from([192, 0, 2, 2]))).is_ok());
+    }
+}

@@ -1,0 +1,89 @@
+//! Glue for server functions: reach the shared state, the session and the client
+//! address, and turn internal errors into `AppError` (logged here, once).
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::ConnectInfo;
+use leptos::prelude::use_context;
+use leptos_axum::ResponseOptions;
+use sea_orm::DbErr;
+use tower_sessions::Session;
+
+use crate::{
+    error::AppError,
+    ssr::{
+        auth::{
+            password::PasswordError,
+            session::{self, CurrentUser, SessionError},
+        },
+        db,
+        state::AppState,
+    },
+};
+
+/// Sets the HTTP status of the server-function response to match the error.
+pub fn fail(error: AppError) -> AppError {
+    if let Some(response) = use_context::<ResponseOptions>()
+        && let Ok(status) = http::StatusCode::from_u16(error.status_code())
+    {
+        response.set_status(status);
+    }
+    error
+}
+
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from the server-function context");
+        fail(AppError::Internal)
+    })
+}
+
+pub async fn session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>().await.map_err(|err| {
+        tracing::error!(%err, "session layer missing");
+        fail(AppError::Internal)
+    })
+}
+
+/// The peer address of the TCP connection (no proxy headers are trusted).
+pub async fn client_ip() -> Option<IpAddr> {
+    leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+        .await
+        .ok()
+        .map(|ConnectInfo(addr)| addr.ip())
+}
+
+pub fn database_error(err: DbErr) -> AppError {
+    if db::is_unavailable(&err) {
+        tracing::error!(%err, "database unavailable");
+        fail(AppError::Unavailable)
+    } else {
+        tracing::error!(%err, "database error");
+        fail(AppError::Internal)
+    }
+}
+
+pub fn session_error(err: SessionError) -> AppError {
+    match err {
+        SessionError::Database(err) => database_error(err),
+        SessionError::Store(err) => {
+            tracing::error!(%err, "session store error");
+            fail(AppError::Unavailable)
+        }
+    }
+}
+
+pub fn password_error(err: PasswordError) -> AppError {
+    tracing::error!(%err, "password hashing error");
+    fail(AppError::Internal)
+}
+
+/// The signed-in user, or 401.
+pub async fn require_user() -> Result<(AppState, Session, CurrentUser), AppError> {
+    let state = state()?;
+    let session = session().await?;
+    match session::current_user(&state, &session).await.map_err(session_error)? {
+        Some(user) => Ok((state, session, user)),
+        None => Err(fail(AppError::Unauthenticated)),
+    }
+}

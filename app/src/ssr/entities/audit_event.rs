@@ -1,0 +1,25 @@
+use sea_orm::entity::prelude::*;
+
+/// One append-only audit log entry (the database rejects updates and deletes).
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "audit_events")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub org_id: Option<Uuid>,
+    /// `user`, `api_key` or `system` (the CLI, start-up tasks).
+    pub actor_kind: String,
+    pub actor_id: Option<Uuid>,
+    pub actor_label: Option<String>,
+    pub action: String,
+    pub target_kind: Option<String>,
+    pub target_id: Option<String>,
+    pub data: Json,
+    pub ip: Option<String>,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

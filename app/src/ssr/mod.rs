@@ -1,0 +1,10 @@
+//! The server half of `app`: entities, services and the glue server functions use.
+//! Compiled only with the `ssr` feature; nothing here reaches the WASM bundle.
+
+pub mod auth;
+pub mod boundary;
+pub mod db;
+pub mod entities;
+pub mod services;
+pub mod setup_gate;
+pub mod state;

@@ -1,0 +1,7 @@
+//! Services: the one place each decision is made. Server functions, the admin CLI
+//! and (later) the `/v1` handlers all call these.
+
+pub mod accounts;
+pub mod audit;
+pub mod authentication;
+pub mod onboarding;

@@ -1,0 +1,35 @@
+use std::{sync::Arc, time::Duration};
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sea_orm::DatabaseConnection;
+
+use super::{
+    auth::{password::PasswordHasher, throttle::LoginThrottle},
+    setup_gate::SetupGate,
+};
+
+/// Everything request handlers and server functions share. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub leptos_options: LeptosOptions,
+    pub sessions: Arc<SessionSettings>,
+    pub passwords: PasswordHasher,
+    pub login_throttle: Arc<LoginThrottle>,
+    pub setup_gate: SetupGate,
+}
+
+/// Admin session lifetimes: sessions end after `idle` without a request, and in any
+/// case `absolute` after sign-in.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionSettings {
+    pub idle: Duration,
+    pub absolute: Duration,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

@@ -1,0 +1,26 @@
+//! Keyward's database schema, one dated migration per step, each with a real `down`.
+//!
+//! Every migration must run on PostgreSQL and on SQLite (the zero-setup default).
+//! Constraints (unique, foreign keys, checks) live in the database, not only in code.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_create_tenancy;
+mod m20261123_000002_create_sessions;
+mod m20261123_000003_create_api_keys;
+mod m20261123_000004_create_audit_events;
+mod sql;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_create_tenancy::Migration),
+            Box::new(m20261123_000002_create_sessions::Migration),
+            Box::new(m20261123_000003_create_api_keys::Migration),
+            Box::new(m20261123_000004_create_audit_events::Migration),
+        ]
+    }
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs the Playwright suite against the release server on a free port, with a fresh
+# PostgreSQL database that is dropped afterwards. Expects `cargo leptos build --release`
+# to have run (make e2e does it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+SERVER_BIN="$TARGET_DIR/release/server"
+SITE_ROOT="target/site"
+[ -x "$SERVER_BIN" ] || { echo "missing $SERVER_BIN: run make build first" >&2; exit 1; }
+[ -f "$SITE_ROOT/pkg/keyward.wasm" ] || { echo "missing $SITE_ROOT/pkg/keyward.wasm: run make build first" >&2; exit 1; }
+
+ADMIN_URL="${KEYWARD_TEST_POSTGRES_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}"
+DB_NAME="kw_e2e_$(date +%s)_$$"
+PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+RUN_DIR="$(mktemp -d)"
+LOG="$RUN_DIR/server.log"
+SERVER_PID=""
+
+cleanup() {
+  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)" >/dev/null 2>&1 || true
+  mkdir -p end2end/test-results && cp "$LOG" end2end/test-results/server.log 2>/dev/null || true
+  rm -rf "$RUN_DIR"
+}
+trap cleanup EXIT
+
+psql "$ADMIN_URL" -qc "CREATE DATABASE $DB_NAME"
+LEPTOS_SITE_ADDR="127.0.0.1:$PORT" \
+LEPTOS_SITE_ROOT="$SITE_ROOT" \
+DATABASE_URL="${ADMIN_URL%/*}/$DB_NAME" \
+KEYWARD_DATA_DIR="$RUN_DIR/data" \
+KEYWARD_KEY_PEPPER="$(head -c 32 /dev/urandom | base64 | tr -d '\n')" \
+RUST_LOG="${RUST_LOG:-info}" \
+  "$SERVER_BIN" serve 2>"$LOG" &
+SERVER_PID=$!
+
+for _ in $(seq 1 100); do
+  if curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; then break; fi
+  if ! kill -0 "$SERVER_PID" 2>/dev/null; then cat "$LOG" >&2; echo "server exited" >&2; exit 1; fi
+  sleep 0.2
+done
+
+cd end2end
+KEYWARD_E2E_BASE_URL="http://127.0.0.1:$PORT" KEYWARD_E2E_SERVER_LOG="$LOG" npx playwright test "$@"

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs the build/test toolchain Keyward needs, idempotently: each tool is
+# (re)installed only when the expected version is missing. See ../shared/GUIDE.md
+# for why each version/flag is what it is.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CARGO_LEPTOS_VERSION="0.3.10"
+WASM_OPT_CRATE_VERSION="0.116.1"   # ships binaryen 116 (Debian's 108 breaks hydration)
+
+log() { echo "[setup-tools] $*" >&2; }
+
+have_version() { # <command...> -- <expected substring>
+  local expected="${*: -1}"; local cmd=("${@:1:$#-1}")
+  "${cmd[@]}" 2>/dev/null | grep -q -- "$expected"
+}
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  log "adding wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if ! have_version cargo leptos --version "$CARGO_LEPTOS_VERSION"; then
+  log "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 10 minutes)"
+  cargo install "cargo-leptos@$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+fi
+
+# wasm-bindgen CLI must equal the wasm-bindgen crate in Cargo.lock.
+if [ -f Cargo.lock ]; then
+  WB_VERSION="$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)"
+else
+  WB_VERSION="${WASM_BINDGEN_VERSION:-0.2.130}"
+fi
+if ! have_version wasm-bindgen --version "wasm-bindgen $WB_VERSION"; then
+  log "installing wasm-bindgen-cli $WB_VERSION (about 2 minutes)"
+  # --locked fails on a yanked dependency of this release (GUIDE.md).
+  cargo install "wasm-bindgen-cli@$WB_VERSION" --force
+fi
+
+if ! have_version wasm-opt --version "version 116"; then
+  log "installing wasm-opt (binaryen 116, about 6 minutes)"
+  cargo install "wasm-opt@$WASM_OPT_CRATE_VERSION" --locked
+fi
+log "rust tools ready"

@@ -1,0 +1,279 @@
+//! Typed configuration from the environment (and `.env`). Secrets are `SecretString`s,
+//! so `Debug` and logs show `[REDACTED]`.
+
+use std::{
+    fs,
+    io::Write,
+    net::SocketAddr,
+    num::NonZeroU32,
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use app::ssr::{auth::throttle::ThrottleSettings, state::SessionSettings};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use secrecy::SecretString;
+use url::Url;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+/// The server-side secret mixed into every API key hash (HMAC key), with its version
+/// so keys hashed under an older pepper can still be found after a rotation.
+#[derive(Debug, Clone)]
+pub struct KeyPepper {
+    pub secret: SecretString,
+    pub version: i32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind_addr: SocketAddr,
+    pub database_url: SecretString,
+    pub environment: Environment,
+    pub public_url: Option<Url>,
+    pub key_pepper: KeyPepper,
+    pub key_prefix: String,
+    pub sessions: SessionSettings,
+    pub login_throttle: ThrottleSettings,
+    pub data_dir: PathBuf,
+    pub site_root: PathBuf,
+    pub site_pkg_dir: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+    #[error("{0} must be set when KEYWARD_ENV=production")]
+    RequiredInProduction(&'static str),
+    #[error("cannot use the pepper file {path}: {source}")]
+    PepperFile { path: PathBuf, source: std::io::Error },
+}
+
+fn invalid(name: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { name, reason: reason.into() }
+}
+
+fn parse_number<T: std::str::FromStr>(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: T,
+) -> Result<T, ConfigError> {
+    match lookup(name) {
+        None => Ok(default),
+        Some(value) => value.trim().parse().map_err(|_| invalid(name, format!("`{value}` is not a number"))),
+    }
+}
+
+fn non_zero(name: &'static str, value: u32) -> Result<NonZeroU32, ConfigError> {
+    NonZeroU32::new(value).ok_or_else(|| invalid(name, "must be at least 1"))
+}
+
+/// `[a-z][a-z0-9]{1,9}`: keys look like `<prefix>_live_…`.
+pub fn validate_key_prefix(prefix: &str) -> Result<(), ConfigError> {
+    let mut chars = prefix.chars();
+    let valid = (2..=10).contains(&prefix.len())
+        && chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if valid { Ok(()) } else { Err(invalid("KEYWARD_KEY_PREFIX", "must match [a-z][a-z0-9]{1,9}")) }
+}
+
+impl Config {
+    /// Reads the process environment (after loading `.env`, if present).
+    pub fn load() -> Result<Self, ConfigError> {
+        let _ = dotenvy::dotenv();
+        Self::from_lookup(|name| std::env::var(name).ok().filter(|value| !value.is_empty()))
+    }
+
+    /// Builds the configuration from any variable source (tests pass a map).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let environment = match lookup("KEYWARD_ENV").as_deref() {
+            None | Some("development") => Environment::Development,
+            Some("production") => Environment::Production,
+            Some(other) => return Err(invalid("KEYWARD_ENV", format!("`{other}` is not development or production"))),
+        };
+        let bind_addr = lookup("LEPTOS_SITE_ADDR")
+            .unwrap_or_else(|| "127.0.0.1:3000".to_owned())
+            .parse()
+            .map_err(|_| invalid("LEPTOS_SITE_ADDR", "expected host:port, e.g. 127.0.0.1:3000"))?;
+        let data_dir = PathBuf::from(lookup("KEYWARD_DATA_DIR").unwrap_or_else(|| "data".to_owned()));
+        let database_url = match lookup("DATABASE_URL") {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") || url.starts_with("sqlite:") => url,
+            Some(_) => return Err(invalid("DATABASE_URL", "expected a postgres:// or sqlite: URL")),
+            None => format!("sqlite://{}?mode=rwc", data_dir.join("keyward.db").display()),
+        };
+        let public_url = lookup("KEYWARD_PUBLIC_URL")
+            .map(|raw| {
+                let url = Url::parse(&raw).map_err(|e| invalid("KEYWARD_PUBLIC_URL", e.to_string()))?;
+                if matches!(url.scheme(), "http" | "https") && url.host().is_some() {
+                    Ok(url)
+                } else {
+                    Err(invalid("KEYWARD_PUBLIC_URL", "expected an http(s) URL"))
+                }
+            })
+            .transpose()?;
+        let key_prefix = lookup("KEYWARD_KEY_PREFIX").unwrap_or_else(|| "kw".to_owned());
+        validate_key_prefix(&key_prefix)?;
+
+        let pepper_version: i32 = parse_number(&lookup, "KEYWARD_KEY_PEPPER_VERSION", 1)?;
+        if pepper_version < 1 {
+            return Err(invalid("KEYWARD_KEY_PEPPER_VERSION", "must be at least 1"));
+        }
+        let pepper_secret = match lookup("KEYWARD_KEY_PEPPER") {
+            Some(secret) if secret.len() >= 32 => SecretString::from(secret),
+            Some(_) => return Err(invalid("KEYWARD_KEY_PEPPER", "must be at least 32 characters")),
+            None if environment == Environment::Production => {
+                return Err(ConfigError::RequiredInProduction("KEYWARD_KEY_PEPPER"));
+            }
+            None => load_or_create_pepper_file(&data_dir.join("pepper"))?,
+        };
+
+        let idle_minutes: u64 = parse_number(&lookup, "KEYWARD_SESSION_IDLE_MINUTES", 60)?;
+        let absolute_hours: u64 = parse_number(&lookup, "KEYWARD_SESSION_ABSOLUTE_HOURS", 12)?;
+        let absolute_seconds: u64 = parse_number(&lookup, "KEYWARD_SESSION_ABSOLUTE_SECONDS", absolute_hours * 3600)?;
+        if idle_minutes == 0 || absolute_seconds == 0 {
+            return Err(invalid("KEYWARD_SESSION_*", "session lifetimes must be positive"));
+        }
+        let per_account: u32 = parse_number(&lookup, "KEYWARD_LOGIN_ATTEMPTS_PER_ACCOUNT", 10)?;
+        let per_ip: u32 = parse_number(&lookup, "KEYWARD_LOGIN_ATTEMPTS_PER_IP", 50)?;
+
+        Ok(Self {
+            bind_addr,
+            database_url: SecretString::from(database_url),
+            environment,
+            public_url,
+            key_pepper: KeyPepper { secret: pepper_secret, version: pepper_version },
+            key_prefix,
+            sessions: SessionSettings {
+                idle: Duration::from_secs(idle_minutes * 60),
+                absolute: Duration::from_secs(absolute_seconds),
+            },
+            login_throttle: ThrottleSettings {
+                attempts_per_account: non_zero("KEYWARD_LOGIN_ATTEMPTS_PER_ACCOUNT", per_account)?,
+                attempts_per_ip: non_zero("KEYWARD_LOGIN_ATTEMPTS_PER_IP", per_ip)?,
+                window: Duration::from_secs(15 * 60),
+            },
+            data_dir,
+            site_root: PathBuf::from(lookup("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned())),
+            site_pkg_dir: lookup("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".to_owned()),
+        })
+    }
+
+    /// Cookies get `Secure` and the `__Host-` prefix only where https is in use:
+    /// plain http on 127.0.0.1 could not send them back.
+    pub fn uses_https(&self) -> bool {
+        self.environment == Environment::Production
+            || self.public_url.as_ref().is_some_and(|url| url.scheme() == "https")
+    }
+
+    /// The address people should open, for messages such as the setup link.
+    pub fn public_base_url(&self, bound: SocketAddr) -> String {
+        match &self.public_url {
+            Some(url) => url.as_str().trim_end_matches('/').to_owned(),
+            None if bound.ip().is_unspecified() => format!("http://127.0.0.1:{}", bound.port()),
+            None => format!("http://{bound}"),
+        }
+    }
+}
+
+/// Development convenience: a pepper generated once into `data/pepper` (mode 0600),
+/// so the server and the CLI agree on it across restarts.
+fn load_or_create_pepper_file(path: &Path) -> Result<SecretString, ConfigError> {
+    let io_error = |source| ConfigError::PepperFile { path: path.to_owned(), source };
+    if let Ok(existing) = fs::read_to_string(path) {
+        let existing = existing.trim().to_owned();
+        if existing.len() >= 32 {
+            return Ok(SecretString::from(existing));
+        }
+    }
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).map_err(io_error)?;
+    }
+    let bytes: [u8; 32] = rand::random();
+    let pepper = URL_SAFE_NO_PAD.encode(bytes);
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(io_error)?;
+    file.write_all(pepper.as_bytes()).map_err(io_error)?;
+    tracing::warn!(
+        path = %path.display(),
+        "KEYWARD_KEY_PEPPER is not set: generated a key pepper into this file. Set KEYWARD_KEY_PEPPER in production."
+    );
+    Ok(SecretString::from(pepper))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config_from(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(move |name| map.get(name).cloned())
+    }
+
+    const PEPPER: (&str, &str) = ("KEYWARD_KEY_PEPPER", "0123456789abcdef0123456789abcdef");
+
+    #[test]
+    fn defaults_serve_sqlite_on_localhost_3000() {
+        let config = config_from(&[PEPPER]).unwrap();
+        assert_eq!(config.bind_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(secrecy::ExposeSecret::expose_secret(&config.database_url), "sqlite://data/keyward.db?mode=rwc");
+        assert_eq!(config.key_prefix, "kw");
+        assert!(!config.uses_https());
+    }
+
+    #[test]
+    fn debug_output_never_shows_secrets() {
+        let config = config_from(&[PEPPER, ("DATABASE_URL", "postgres://app:hunter2secret@db/keyward")]).unwrap();
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("hunter2secret"));
+        assert!(!printed.contains(PEPPER.1));
+    }
+
+    #[test]
+    fn production_requires_a_pepper() {
+        let err = config_from(&[("KEYWARD_ENV", "production")]).unwrap_err();
+        assert!(matches!(err, ConfigError::RequiredInProduction("KEYWARD_KEY_PEPPER")));
+    }
+
+    #[test]
+    fn https_public_url_turns_on_secure_cookies() {
+        let config = config_from(&[PEPPER, ("KEYWARD_PUBLIC_URL", "https://keys.example.com")]).unwrap();
+        assert!(config.uses_https());
+    }
+
+    #[test]
+    fn key_prefixes_follow_the_documented_pattern() {
+        for good in ["kw", "acme", "a1b2c3d4e5"] {
+            assert!(validate_key_prefix(good).is_ok(), "{good}");
+        }
+        for bad in ["", "k", "1kw", "Kw", "kw_", "abcdefghijk"] {
+            assert!(validate_key_prefix(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_generated_pepper_file_is_private_and_reused() {
+        let dir = std::env::temp_dir().join(format!("kw-pepper-{}", uuid::Uuid::new_v4()));
+        let path = dir.join("pepper");
+        let first = load_or_create_pepper_file(&path).unwrap();
+        let second = load_or_create_pepper_file(&path).unwrap();
+        assert_eq!(secrecy::ExposeSecret::expose_secret(&first), secrecy::ExposeSecret::expose_secret(&second));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        fs::remove_dir_all(dir).unwrap();
+    }
+}

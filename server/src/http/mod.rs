@@ -1,0 +1,5 @@
+//! HTTP layers around the Leptos app: CSRF origin check, page guard, health probes.
+
+pub mod csrf;
+pub mod health;
+pub mod page_guard;

@@ -1,0 +1,217 @@
+//! Builds the application (database, migrations, state, router) and serves it.
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use app::{
+    App, SITE_OUTPUT_NAME,
+    ssr::{
+        auth::{password::PasswordHasher, throttle::LoginThrottle},
+        db,
+        services::accounts,
+        setup_gate::SetupGate,
+        state::AppState,
+    },
+};
+use axum::{Router, middleware, routing::get};
+use leptos::config::{Env, LeptosOptions};
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{DatabaseConnection, DbErr};
+use secrecy::ExposeSecret;
+use tokio::net::TcpListener;
+use tower_http::{limit::RequestBodyLimitLayer, trace::TraceLayer};
+use tower_sessions::{
+    Expiry, ExpiredDeletion, SessionManagerLayer,
+    cookie::{SameSite, time::Duration as CookieDuration},
+};
+
+use crate::{
+    config::{Config, Environment},
+    http::{csrf, health, page_guard},
+    session_store::DbSessionStore,
+};
+
+/// Admin-UI request bodies are small forms; anything larger is refused with 413.
+const MAX_ADMIN_BODY_BYTES: usize = 64 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot connect to the database: {0}")]
+    Database(#[source] DbErr),
+    #[error("cannot run migrations: {0}")]
+    Migration(#[source] DbErr),
+    #[error("cannot bind {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("cannot create the data directory: {0}")]
+    DataDir(#[source] std::io::Error),
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    address: SocketAddr,
+    setup_url: Option<String>,
+    db: DatabaseConnection,
+}
+
+/// Connects and migrates; shared by `serve` and the CLI.
+pub async fn connect_and_migrate(config: &Config) -> Result<DatabaseConnection, StartupError> {
+    if config.database_url.expose_secret().starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir).map_err(StartupError::DataDir)?;
+    }
+    let db = db::connect(config.database_url.expose_secret()).await.map_err(StartupError::Database)?;
+    Migrator::up(&db, None).await.map_err(StartupError::Migration)?;
+    Ok(db)
+}
+
+fn leptos_options(config: &Config, address: SocketAddr) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name(SITE_OUTPUT_NAME)
+        .site_root(config.site_root.to_string_lossy().into_owned())
+        .site_pkg_dir(config.site_pkg_dir.clone())
+        .site_addr(address)
+        .env(match config.environment {
+            Environment::Production => Env::PROD,
+            Environment::Development => Env::DEV,
+        })
+        .build()
+}
+
+fn session_layer(config: &Config, store: DbSessionStore) -> SessionManagerLayer<DbSessionStore> {
+    let secure = config.uses_https();
+    let idle = CookieDuration::seconds(i64::try_from(config.sessions.idle.as_secs()).unwrap_or(i64::MAX));
+    SessionManagerLayer::new(store)
+        .with_name(if secure { "__Host-keyward_session" } else { "keyward_session" })
+        .with_secure(secure)
+        .with_http_only(true)
+        .with_same_site(SameSite::Strict)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(idle))
+        // Save on every request so the idle deadline moves with activity.
+        .with_always_save(true)
+}
+
+fn spawn_housekeeping(store: DbSessionStore, throttle: Arc<LoginThrottle>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            throttle.forget_idle();
+            if let Err(err) = store.delete_expired().await {
+                tracing::warn!(%err, "could not delete expired sessions");
+            }
+        }
+    });
+}
+
+impl Application {
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        let db = connect_and_migrate(&config).await?;
+        let listener = TcpListener::bind(config.bind_addr)
+            .await
+            .map_err(|source| StartupError::Bind { addr: config.bind_addr, source })?;
+        let address = listener
+            .local_addr()
+            .map_err(|source| StartupError::Bind { addr: config.bind_addr, source })?;
+
+        let (setup_gate, setup_url) = if accounts::count_organizations(&db).await.map_err(StartupError::Database)? == 0 {
+            let (gate, token) = SetupGate::open();
+            (gate, Some(format!("{}/setup?token={token}", config.public_base_url(address))))
+        } else {
+            (SetupGate::closed(), None)
+        };
+
+        let passwords = PasswordHasher::new(std::thread::available_parallelism().map_or(2, |n| n.get()));
+        if let Err(err) = passwords.warm_up().await {
+            tracing::warn!(%err, "could not precompute the dummy password hash");
+        }
+        let login_throttle = Arc::new(LoginThrottle::new(config.login_throttle));
+        let state = AppState {
+            db: db.clone(),
+            leptos_options: leptos_options(&config, address),
+            sessions: Arc::new(config.sessions),
+            passwords,
+            login_throttle: login_throttle.clone(),
+            setup_gate,
+        };
+        let store = DbSessionStore::new(db.clone());
+        spawn_housekeeping(store.clone(), login_throttle);
+        let router = router(&config, state, store);
+        Ok(Self { listener, router, address, setup_url, db })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The one-time first-run link, when the database had no organization at start-up.
+    pub fn setup_url(&self) -> Option<&str> {
+        self.setup_url.as_deref()
+    }
+
+    pub fn database(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight requests.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+fn router(config: &Config, state: AppState, store: DbSessionStore) -> Router {
+    let routes = generate_route_list(App);
+    let leptos_options = state.leptos_options.clone();
+    let site = Router::new()
+        .leptos_routes(&state, routes, move || app::shell(leptos_options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .layer(middleware::from_fn_with_state(state.clone(), page_guard::guard_pages))
+        .layer(session_layer(config, store))
+        .layer(middleware::from_fn_with_state(
+            csrf::OriginPolicy::new(config.public_url.as_ref()),
+            csrf::reject_cross_origin,
+        ))
+        .layer(RequestBodyLimitLayer::new(MAX_ADMIN_BODY_BYTES))
+        .with_state(state.clone());
+
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .with_state(state)
+        .merge(site)
+        // Spans carry the path only: query strings may hold the setup token.
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            tracing::info_span!("http", method = %request.method(), path = request.uri().path())
+        }))
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(%err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(%err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,109 @@
+//! The admin CLI, run as a real process against the test database.
+
+use std::{
+    io::Write,
+    process::{Command, Output, Stdio},
+    sync::Arc,
+};
+
+use app::model::{LoginOutcome, Plan, SignedInUser};
+
+use crate::helpers::{PEPPER, TestDatabase, spawn_app_on};
+
+fn run_cli(database: &TestDatabase, args: &[&str], stdin: &str) -> Output {
+    let data_dir = std::env::temp_dir().join(format!("kw-cli-{}", uuid::Uuid::new_v4().simple()));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(args)
+        .env("DATABASE_URL", &database.url)
+        .env("KEYWARD_KEY_PEPPER", PEPPER)
+        .env("KEYWARD_DATA_DIR", &data_dir)
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("server binary runs");
+    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+    let output = child.wait_with_output().expect("server binary exits");
+    let _ = std::fs::remove_dir_all(data_dir);
+    output
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[tokio::test]
+async fn migrate_runs_and_can_run_again() {
+    let database = TestDatabase::create().await;
+    for _ in 0..2 {
+        let output = run_cli(&database, &["migrate"], "");
+        assert!(output.status.success(), "{}", stderr(&output));
+        assert!(stdout(&output).is_empty(), "migrate prints results only: {}", stdout(&output));
+    }
+}
+
+#[tokio::test]
+async fn create_owner_takes_a_password_with_spaces_from_stdin_and_the_owner_can_sign_in() {
+    let database = Arc::new(TestDatabase::create().await);
+    let password = "  spaces inside and around  ";
+    let migrated = run_cli(&database, &["migrate"], "");
+    assert!(migrated.status.success(), "{}", stderr(&migrated));
+
+    let output = run_cli(
+        &database,
+        &["admin", "create-owner", "--org", "Acme Corp", "--email", "Owner@Acme.example", "--plan", "professional"],
+        &format!("{password}\n"),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let slug = stdout(&output).lines().last().expect("slug printed").to_owned();
+    assert_eq!(slug, "acme-corp");
+    assert!(!stderr(&output).contains(password), "the password never reaches the logs");
+
+    let app = spawn_app_on(database, &[]).await;
+    assert!(app.setup_url.is_none(), "no setup link once an organization exists");
+    assert_eq!(app.login("owner@acme.example", password.trim()).await, LoginOutcome::InvalidCredentials);
+    assert_eq!(app.login("owner@acme.example", password).await, LoginOutcome::SignedIn);
+    let me: SignedInUser = app.post_form("/api/current_user", &[]).await.json::<Option<_>>().await.unwrap().unwrap();
+    assert_eq!(me.org.slug, "acme-corp");
+    assert_eq!(me.org.plan, Plan::Professional);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'organization.created' AND actor_kind = 'system'").await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn create_owner_refuses_an_email_that_already_exists() {
+    let database = TestDatabase::create().await;
+    let args = ["admin", "create-owner", "--org", "Acme", "--email", "owner@acme.example"];
+    assert!(run_cli(&database, &args, "a good long password\n").status.success());
+
+    let again = run_cli(&database, &["admin", "create-owner", "--org", "Other", "--email", "OWNER@acme.example"], "another long password\n");
+    assert!(!again.status.success());
+    assert!(stderr(&again).contains("already exists"), "{}", stderr(&again));
+    assert!(stdout(&again).is_empty());
+}
+
+#[tokio::test]
+async fn create_owner_refuses_a_short_password_and_writes_nothing() {
+    let database = Arc::new(TestDatabase::create().await);
+    let output = run_cli(&database, &["admin", "create-owner", "--org", "Acme", "--email", "o@acme.example"], "short\n");
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("at least 12 characters"), "{}", stderr(&output));
+    let app = spawn_app_on(database, &[]).await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM organizations").await, 0);
+}
+
+#[tokio::test]
+async fn a_second_organization_with_the_same_name_gets_its_own_slug() {
+    let database = TestDatabase::create().await;
+    let first = run_cli(&database, &["admin", "create-owner", "--org", "Acme", "--email", "a@acme.example"], "a good long password\n");
+    let second = run_cli(&database, &["admin", "create-owner", "--org", "Acme", "--email", "b@acme.example"], "a good long password\n");
+    assert_eq!(stdout(&first).trim(), "acme");
+    assert_eq!(stdout(&second).trim(), "acme-2");
+}

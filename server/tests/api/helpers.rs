@@ -1,0 +1,241 @@
+use std::{collections::HashMap, path::PathBuf, sync::Arc};
+
+use app::{
+    model::{LoginOutcome, Plan},
+    ssr::{
+        auth::password::PasswordHasher,
+        services::onboarding::{self, CreatedOrganization, NewOrganization, Origin},
+    },
+};
+use reqwest::{Client, Response, cookie::Jar, redirect::Policy};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use server::{config::Config, startup::Application};
+use tokio::{sync::oneshot, task::JoinHandle};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+pub fn backend() -> Backend {
+    match std::env::var("KEYWARD_TEST_BACKEND").as_deref() {
+        Ok("sqlite") => Backend::Sqlite,
+        _ => Backend::Postgres,
+    }
+}
+
+fn postgres_admin_url() -> String {
+    std::env::var("KEYWARD_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// A database that exists for one test and is dropped afterwards.
+pub struct TestDatabase {
+    pub url: String,
+    postgres_name: Option<String>,
+    sqlite_dir: Option<PathBuf>,
+}
+
+impl TestDatabase {
+    pub async fn create() -> Self {
+        match backend() {
+            Backend::Postgres => {
+                let name = format!("kw_test_{}", Uuid::new_v4().simple());
+                let admin = Database::connect(postgres_admin_url()).await.expect("PostgreSQL reachable");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                let base = postgres_admin_url();
+                let server = base.rsplit_once('/').expect("URL has a database").0;
+                Self { url: format!("{server}/{name}"), postgres_name: Some(name), sqlite_dir: None }
+            }
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("kw-test-{}", Uuid::new_v4().simple()));
+                std::fs::create_dir_all(&dir).expect("temp dir");
+                let url = format!("sqlite://{}?mode=rwc", dir.join("keyward.db").display());
+                Self { url, postgres_name: None, sqlite_dir: Some(dir) }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some(dir) = self.sqlite_dir.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        if let Some(name) = self.postgres_name.take() {
+            // Drop runs inside the test's runtime; use a private one on another thread.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                runtime.block_on(async move {
+                    let admin = Database::connect(postgres_admin_url()).await.ok()?;
+                    admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await
+                        .ok()
+                })
+            })
+            .join();
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: Client,
+    pub cookies: Arc<Jar>,
+    pub db: DatabaseConnection,
+    pub setup_url: Option<String>,
+    _database: Arc<TestDatabase>,
+    pub data_dir: PathBuf,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+pub const PEPPER: &str = "test-pepper-0123456789abcdef0123456789";
+
+pub fn base_settings(database_url: &str, data_dir: &std::path::Path) -> HashMap<String, String> {
+    [
+        ("LEPTOS_SITE_ADDR", "127.0.0.1:0".to_owned()),
+        ("DATABASE_URL", database_url.to_owned()),
+        ("KEYWARD_KEY_PEPPER", PEPPER.to_owned()),
+        ("KEYWARD_DATA_DIR", data_dir.display().to_string()),
+        ("LEPTOS_SITE_ROOT", data_dir.join("site").display().to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Starts the application with extra settings (e.g. tighter throttles) on a fresh database.
+pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    spawn_app_on(Arc::new(TestDatabase::create().await), overrides).await
+}
+
+/// Starts the application on an existing test database (e.g. one the CLI prepared).
+pub async fn spawn_app_on(database: Arc<TestDatabase>, overrides: &[(&str, &str)]) -> TestApp {
+    let data_dir = std::env::temp_dir().join(format!("kw-data-{}", Uuid::new_v4().simple()));
+    let mut settings = base_settings(&database.url, &data_dir);
+    for (name, value) in overrides {
+        settings.insert((*name).to_owned(), (*value).to_owned());
+    }
+    let config = Config::from_lookup(move |name| settings.get(name).cloned()).expect("valid test config");
+    let application = Application::build(config).await.expect("application starts");
+    let address = format!("http://{}", application.address());
+    let setup_url = application.setup_url().map(str::to_owned);
+    let db = application.database().clone();
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(application.run_until(async move {
+        let _ = stopped.await;
+    }));
+    let cookies = Arc::new(Jar::default());
+    let client = Client::builder()
+        .cookie_provider(cookies.clone())
+        .redirect(Policy::none())
+        .build()
+        .expect("HTTP client");
+    TestApp {
+        address,
+        client,
+        cookies,
+        db,
+        setup_url,
+        _database: database,
+        data_dir,
+        shutdown: Some(shutdown),
+        server: Some(server),
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+pub struct Owner {
+    pub org: CreatedOrganization,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// POSTs a form to a server function the way the browser does (same Origin).
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Response {
+        self.client
+            .post(self.url(path))
+            .header("Origin", &self.address)
+            .header("Accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.expect("request sent")
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> LoginOutcome {
+        let response = self.post_form("/api/login", &[("email", email), ("password", password)]).await;
+        assert_eq!(response.status(), 200, "login answers 200 for every outcome");
+        response.json().await.expect("a LoginOutcome")
+    }
+
+    /// The value of the session cookie the client holds, if any.
+    pub fn session_cookie(&self) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        let url = self.address.parse().expect("URL");
+        let header = self.cookies.cookies(&url)?;
+        header
+            .to_str()
+            .ok()?
+            .split("; ")
+            .find_map(|pair| pair.strip_prefix("keyward_session="))
+            .map(str::to_owned)
+    }
+
+    pub async fn create_owner(&self, email: &str, password: &str, plan: Plan) -> Owner {
+        let org = onboarding::create_organization_with_owner(
+            &self.db,
+            &PasswordHasher::new(1),
+            NewOrganization {
+                org_name: format!("Org of {email}"),
+                owner_email: email.to_owned(),
+                owner_password: password.to_owned(),
+                plan,
+            },
+            Origin::Cli,
+        )
+        .await
+        .expect("organization created");
+        Owner { org }
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        let row = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(self.db.get_database_backend(), sql.to_owned()))
+            .await
+            .expect("query runs")
+            .expect("one row");
+        row.try_get_by_index::<i64>(0).expect("a count")
+    }
+}

@@ -1,0 +1,12 @@
+//! API tests: the real application on a random port, a fresh database per test.
+//! `KEYWARD_TEST_BACKEND=postgres` (default) or `sqlite` picks the backend; `make test`
+//! runs the suite once for each.
+
+mod helpers;
+
+mod cli;
+mod health;
+mod login;
+mod schema;
+mod sessions;
+mod setup;
