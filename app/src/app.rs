@@ -8,9 +8,7 @@ use leptos_router::{
 use crate::pages::{
     login::LoginPage,
     not_found::NotFound,
-    settings::{
-        ApiKeysPage, AuditLogPage, BillingPage, MembersPage, shell::SettingsShell,
-    },
+    settings::{ApiKeysPage, AuditLogPage, BillingPage, MembersPage, shell::SettingsShell},
     setup::SetupPage,
 };
 

@@ -105,7 +105,8 @@ impl MigrationTrait for Migration {
             )
             .await?;
         // At most one default workspace per organization.
-        let one_default = "CREATE UNIQUE INDEX uq_workspaces_one_default ON workspaces (org_id) WHERE is_default";
+        let one_default =
+            "CREATE UNIQUE INDEX uq_workspaces_one_default ON workspaces (org_id) WHERE is_default";
         execute_for_backend(manager, one_default, one_default).await?;
 
         manager
@@ -129,10 +130,10 @@ impl MigrationTrait for Migration {
                     .col(pk_uuid(Memberships::Id))
                     .col(uuid(Memberships::OrgId))
                     .col(uuid(Memberships::UserId))
-                    .col(text(Memberships::Role).check(one_of(
-                        "role",
-                        &["owner", "admin", "member", "viewer"],
-                    )))
+                    .col(
+                        text(Memberships::Role)
+                            .check(one_of("role", &["owner", "admin", "member", "viewer"])),
+                    )
                     .col(timestamp_with_time_zone(Memberships::CreatedAt))
                     .foreign_key(
                         ForeignKey::create()
@@ -176,7 +177,9 @@ impl MigrationTrait for Migration {
             Workspaces::Table.into_iden(),
             Organizations::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

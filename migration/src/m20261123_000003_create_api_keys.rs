@@ -106,7 +106,10 @@ impl MigrationTrait for Migration {
             )
             .await?;
         for (name, columns) in [
-            ("ix_api_keys_org_created", vec![ApiKeys::OrgId, ApiKeys::CreatedAt]),
+            (
+                "ix_api_keys_org_created",
+                vec![ApiKeys::OrgId, ApiKeys::CreatedAt],
+            ),
             ("ix_api_keys_workspace", vec![ApiKeys::WorkspaceId]),
             ("ix_api_keys_created_by", vec![ApiKeys::CreatedBy]),
         ] {

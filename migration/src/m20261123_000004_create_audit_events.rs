@@ -43,15 +43,16 @@ impl MigrationTrait for Migration {
                     // Null only for events that belong to no organization (e.g. a sign-in
                     // attempt for an unknown e-mail).
                     .col(uuid_null(AuditEvents::OrgId))
-                    .col(text(AuditEvents::ActorKind).check(one_of(
-                        "actor_kind",
-                        &["user", "api_key", "system"],
-                    )))
+                    .col(
+                        text(AuditEvents::ActorKind)
+                            .check(one_of("actor_kind", &["user", "api_key", "system"])),
+                    )
                     .col(uuid_null(AuditEvents::ActorId))
                     .col(text_null(AuditEvents::ActorLabel))
-                    .col(text(AuditEvents::Action).check(Expr::cust(
-                        "length(action) BETWEEN 1 AND 100",
-                    )))
+                    .col(
+                        text(AuditEvents::Action)
+                            .check(Expr::cust("length(action) BETWEEN 1 AND 100")),
+                    )
                     .col(text_null(AuditEvents::TargetKind))
                     .col(text_null(AuditEvents::TargetId))
                     .col(json_binary(AuditEvents::Data))

@@ -13,9 +13,17 @@ pub async fn execute_for_backend(
     let statement = match manager.get_database_backend() {
         DbBackend::Postgres => postgres,
         DbBackend::Sqlite => sqlite,
-        other => return Err(DbErr::Custom(format!("unsupported database backend {other:?}"))),
+        other => {
+            return Err(DbErr::Custom(format!(
+                "unsupported database backend {other:?}"
+            )));
+        }
     };
-    for part in statement.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
+    for part in statement
+        .split(";\n")
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         manager.get_connection().execute_unprepared(part).await?;
     }
     Ok(())

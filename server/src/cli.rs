@@ -3,7 +3,11 @@
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "server", about = "Keyward: API key management (server and admin CLI)", version)]
+#[command(
+    name = "server",
+    about = "Keyward: API key management (server and admin CLI)",
+    version
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -106,7 +110,15 @@ mod tests {
 
     #[test]
     fn create_owner_defaults_to_the_business_plan() {
-        let cli = Cli::parse_from(["server", "admin", "create-owner", "--org", "Acme", "--email", "a@b.co"]);
+        let cli = Cli::parse_from([
+            "server",
+            "admin",
+            "create-owner",
+            "--org",
+            "Acme",
+            "--email",
+            "a@b.co",
+        ]);
         let Some(Command::Admin(AdminCommand::CreateOwner { plan, .. })) = cli.command else {
             panic!("parsed {cli:?}");
         };

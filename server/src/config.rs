@@ -51,11 +51,17 @@ pub enum ConfigError {
     #[error("{0} must be set when KEYWARD_ENV=production")]
     RequiredInProduction(&'static str),
     #[error("cannot use the pepper file {path}: {source}")]
-    PepperFile { path: PathBuf, source: std::io::Error },
+    PepperFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 fn invalid(name: &'static str, reason: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid { name, reason: reason.into() }
+    ConfigError::Invalid {
+        name,
+        reason: reason.into(),
+    }
 }
 
 fn parse_number<T: std::str::FromStr>(
@@ -65,7 +71,10 @@ fn parse_number<T: std::str::FromStr>(
 ) -> Result<T, ConfigError> {
     match lookup(name) {
         None => Ok(default),
-        Some(value) => value.trim().parse().map_err(|_| invalid(name, format!("`{value}` is not a number"))),
+        Some(value) => value
+            .trim()
+            .parse()
+            .map_err(|_| invalid(name, format!("`{value}` is not a number"))),
     }
 }
 
@@ -79,7 +88,14 @@ pub fn validate_key_prefix(prefix: &str) -> Result<(), ConfigError> {
     let valid = (2..=10).contains(&prefix.len())
         && chars.next().is_some_and(|c| c.is_ascii_lowercase())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-    if valid { Ok(()) } else { Err(invalid("KEYWARD_KEY_PREFIX", "must match [a-z][a-z0-9]{1,9}")) }
+    if valid {
+        Ok(())
+    } else {
+        Err(invalid(
+            "KEYWARD_KEY_PREFIX",
+            "must match [a-z][a-z0-9]{1,9}",
+        ))
+    }
 }
 
 impl Config {
@@ -94,21 +110,47 @@ impl Config {
         let environment = match lookup("KEYWARD_ENV").as_deref() {
             None | Some("development") => Environment::Development,
             Some("production") => Environment::Production,
-            Some(other) => return Err(invalid("KEYWARD_ENV", format!("`{other}` is not development or production"))),
+            Some(other) => {
+                return Err(invalid(
+                    "KEYWARD_ENV",
+                    format!("`{other}` is not development or production"),
+                ));
+            }
         };
         let bind_addr = lookup("LEPTOS_SITE_ADDR")
             .unwrap_or_else(|| "127.0.0.1:3000".to_owned())
             .parse()
-            .map_err(|_| invalid("LEPTOS_SITE_ADDR", "expected host:port, e.g. 127.0.0.1:3000"))?;
-        let data_dir = PathBuf::from(lookup("KEYWARD_DATA_DIR").unwrap_or_else(|| "data".to_owned()));
+            .map_err(|_| {
+                invalid(
+                    "LEPTOS_SITE_ADDR",
+                    "expected host:port, e.g. 127.0.0.1:3000",
+                )
+            })?;
+        let data_dir =
+            PathBuf::from(lookup("KEYWARD_DATA_DIR").unwrap_or_else(|| "data".to_owned()));
         let database_url = match lookup("DATABASE_URL") {
-            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") || url.starts_with("sqlite:") => url,
-            Some(_) => return Err(invalid("DATABASE_URL", "expected a postgres:// or sqlite: URL")),
-            None => format!("sqlite://{}?mode=rwc", data_dir.join("keyward.db").display()),
+            Some(url)
+                if url.starts_with("postgres://")
+                    || url.starts_with("postgresql://")
+                    || url.starts_with("sqlite:") =>
+            {
+                url
+            }
+            Some(_) => {
+                return Err(invalid(
+                    "DATABASE_URL",
+                    "expected a postgres:// or sqlite: URL",
+                ));
+            }
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("keyward.db").display()
+            ),
         };
         let public_url = lookup("KEYWARD_PUBLIC_URL")
             .map(|raw| {
-                let url = Url::parse(&raw).map_err(|e| invalid("KEYWARD_PUBLIC_URL", e.to_string()))?;
+                let url =
+                    Url::parse(&raw).map_err(|e| invalid("KEYWARD_PUBLIC_URL", e.to_string()))?;
                 if matches!(url.scheme(), "http" | "https") && url.host().is_some() {
                     Ok(url)
                 } else {
@@ -125,7 +167,12 @@ impl Config {
         }
         let pepper_secret = match lookup("KEYWARD_KEY_PEPPER") {
             Some(secret) if secret.len() >= 32 => SecretString::from(secret),
-            Some(_) => return Err(invalid("KEYWARD_KEY_PEPPER", "must be at least 32 characters")),
+            Some(_) => {
+                return Err(invalid(
+                    "KEYWARD_KEY_PEPPER",
+                    "must be at least 32 characters",
+                ));
+            }
             None if environment == Environment::Production => {
                 return Err(ConfigError::RequiredInProduction("KEYWARD_KEY_PEPPER"));
             }
@@ -134,9 +181,16 @@ impl Config {
 
         let idle_minutes: u64 = parse_number(&lookup, "KEYWARD_SESSION_IDLE_MINUTES", 60)?;
         let absolute_hours: u64 = parse_number(&lookup, "KEYWARD_SESSION_ABSOLUTE_HOURS", 12)?;
-        let absolute_seconds: u64 = parse_number(&lookup, "KEYWARD_SESSION_ABSOLUTE_SECONDS", absolute_hours * 3600)?;
+        let absolute_seconds: u64 = parse_number(
+            &lookup,
+            "KEYWARD_SESSION_ABSOLUTE_SECONDS",
+            absolute_hours * 3600,
+        )?;
         if idle_minutes == 0 || absolute_seconds == 0 {
-            return Err(invalid("KEYWARD_SESSION_*", "session lifetimes must be positive"));
+            return Err(invalid(
+                "KEYWARD_SESSION_*",
+                "session lifetimes must be positive",
+            ));
         }
         let per_account: u32 = parse_number(&lookup, "KEYWARD_LOGIN_ATTEMPTS_PER_ACCOUNT", 10)?;
         let per_ip: u32 = parse_number(&lookup, "KEYWARD_LOGIN_ATTEMPTS_PER_IP", 50)?;
@@ -146,7 +200,10 @@ impl Config {
             database_url: SecretString::from(database_url),
             environment,
             public_url,
-            key_pepper: KeyPepper { secret: pepper_secret, version: pepper_version },
+            key_pepper: KeyPepper {
+                secret: pepper_secret,
+                version: pepper_version,
+            },
             key_prefix,
             sessions: SessionSettings {
                 idle: Duration::from_secs(idle_minutes * 60),
@@ -158,7 +215,9 @@ impl Config {
                 window: Duration::from_secs(15 * 60),
             },
             data_dir,
-            site_root: PathBuf::from(lookup("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned())),
+            site_root: PathBuf::from(
+                lookup("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()),
+            ),
             site_pkg_dir: lookup("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".to_owned()),
         })
     }
@@ -167,7 +226,10 @@ impl Config {
     /// plain http on 127.0.0.1 could not send them back.
     pub fn uses_https(&self) -> bool {
         self.environment == Environment::Production
-            || self.public_url.as_ref().is_some_and(|url| url.scheme() == "https")
+            || self
+                .public_url
+                .as_ref()
+                .is_some_and(|url| url.scheme() == "https")
     }
 
     /// The address people should open, for messages such as the setup link.
@@ -183,7 +245,10 @@ impl Config {
 /// Development convenience: a pepper generated once into `data/pepper` (mode 0600),
 /// so the server and the CLI agree on it across restarts.
 fn load_or_create_pepper_file(path: &Path) -> Result<SecretString, ConfigError> {
-    let io_error = |source| ConfigError::PepperFile { path: path.to_owned(), source };
+    let io_error = |source| ConfigError::PepperFile {
+        path: path.to_owned(),
+        source,
+    };
     if let Ok(existing) = fs::read_to_string(path) {
         let existing = existing.trim().to_owned();
         if existing.len() >= 32 {
@@ -217,7 +282,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn config_from(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(move |name| map.get(name).cloned())
     }
 
@@ -227,14 +295,21 @@ mod tests {
     fn defaults_serve_sqlite_on_localhost_3000() {
         let config = config_from(&[PEPPER]).unwrap();
         assert_eq!(config.bind_addr.to_string(), "127.0.0.1:3000");
-        assert_eq!(secrecy::ExposeSecret::expose_secret(&config.database_url), "sqlite://data/keyward.db?mode=rwc");
+        assert_eq!(
+            secrecy::ExposeSecret::expose_secret(&config.database_url),
+            "sqlite://data/keyward.db?mode=rwc"
+        );
         assert_eq!(config.key_prefix, "kw");
         assert!(!config.uses_https());
     }
 
     #[test]
     fn debug_output_never_shows_secrets() {
-        let config = config_from(&[PEPPER, ("DATABASE_URL", "postgres://app:hunter2secret@db/keyward")]).unwrap();
+        let config = config_from(&[
+            PEPPER,
+            ("DATABASE_URL", "postgres://app:hunter2secret@db/keyward"),
+        ])
+        .unwrap();
         let printed = format!("{config:?}");
         assert!(!printed.contains("hunter2secret"));
         assert!(!printed.contains(PEPPER.1));
@@ -243,12 +318,16 @@ mod tests {
     #[test]
     fn production_requires_a_pepper() {
         let err = config_from(&[("KEYWARD_ENV", "production")]).unwrap_err();
-        assert!(matches!(err, ConfigError::RequiredInProduction("KEYWARD_KEY_PEPPER")));
+        assert!(matches!(
+            err,
+            ConfigError::RequiredInProduction("KEYWARD_KEY_PEPPER")
+        ));
     }
 
     #[test]
     fn https_public_url_turns_on_secure_cookies() {
-        let config = config_from(&[PEPPER, ("KEYWARD_PUBLIC_URL", "https://keys.example.com")]).unwrap();
+        let config =
+            config_from(&[PEPPER, ("KEYWARD_PUBLIC_URL", "https://keys.example.com")]).unwrap();
         assert!(config.uses_https());
     }
 
@@ -268,11 +347,17 @@ mod tests {
         let path = dir.join("pepper");
         let first = load_or_create_pepper_file(&path).unwrap();
         let second = load_or_create_pepper_file(&path).unwrap();
-        assert_eq!(secrecy::ExposeSecret::expose_secret(&first), secrecy::ExposeSecret::expose_secret(&second));
+        assert_eq!(
+            secrecy::ExposeSecret::expose_secret(&first),
+            secrecy::ExposeSecret::expose_secret(&second)
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
         fs::remove_dir_all(dir).unwrap();
     }

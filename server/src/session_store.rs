@@ -2,7 +2,10 @@
 //! pool; see GUIDE.md). `user_id` / `org_id` are copied from the session data into
 //! indexed columns so every session of a member can be ended with one statement.
 
-use app::ssr::{auth::session::{ORG_ID, USER_ID}, entities::session};
+use app::ssr::{
+    auth::session::{ORG_ID, USER_ID},
+    entities::session,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -33,20 +36,27 @@ fn backend(err: DbErr) -> session_store::Error {
 }
 
 fn to_chrono(moment: OffsetDateTime) -> DateTime<Utc> {
-    DateTime::from_timestamp(moment.unix_timestamp(), moment.nanosecond()).unwrap_or(DateTime::<Utc>::MIN_UTC)
+    DateTime::from_timestamp(moment.unix_timestamp(), moment.nanosecond())
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 fn to_offset(moment: DateTime<Utc>) -> Result<OffsetDateTime, session_store::Error> {
-    let nanos = i128::from(moment.timestamp()) * 1_000_000_000 + i128::from(moment.timestamp_subsec_nanos());
-    OffsetDateTime::from_unix_timestamp_nanos(nanos).map_err(|e| session_store::Error::Decode(e.to_string()))
+    let nanos = i128::from(moment.timestamp()) * 1_000_000_000
+        + i128::from(moment.timestamp_subsec_nanos());
+    OffsetDateTime::from_unix_timestamp_nanos(nanos)
+        .map_err(|e| session_store::Error::Decode(e.to_string()))
 }
 
 fn uuid_field(record: &Record, key: &str) -> Option<Uuid> {
-    record.data.get(key).and_then(|value| serde_json::from_value(value.clone()).ok())
+    record
+        .data
+        .get(key)
+        .and_then(|value| serde_json::from_value(value.clone()).ok())
 }
 
 fn active_model(record: &Record) -> Result<session::ActiveModel, session_store::Error> {
-    let data = serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+    let data = serde_json::to_string(&record.data)
+        .map_err(|e| session_store::Error::Encode(e.to_string()))?;
     Ok(session::ActiveModel {
         id: Set(record.id.to_string()),
         data: Set(data),
@@ -62,7 +72,10 @@ impl SessionStore for DbSessionStore {
     /// (tower-sessions #180/#181).
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         loop {
-            match session::Entity::insert(active_model(record)?).exec_without_returning(&self.db).await {
+            match session::Entity::insert(active_model(record)?)
+                .exec_without_returning(&self.db)
+                .await
+            {
                 Ok(_) => return Ok(()),
                 Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
                     record.id = Id::default();
@@ -100,8 +113,13 @@ impl SessionStore for DbSessionStore {
         else {
             return Ok(None);
         };
-        let data = serde_json::from_str(&row.data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
-        Ok(Some(Record { id: *session_id, data, expiry_date: to_offset(row.expires_at)? }))
+        let data = serde_json::from_str(&row.data)
+            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        Ok(Some(Record {
+            id: *session_id,
+            data,
+            expiry_date: to_offset(row.expires_at)?,
+        }))
     }
 
     async fn delete(&self, session_id: &Id) -> session_store::Result<()> {

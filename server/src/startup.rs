@@ -21,7 +21,7 @@ use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tower_http::{limit::RequestBodyLimitLayer, trace::TraceLayer};
 use tower_sessions::{
-    Expiry, ExpiredDeletion, SessionManagerLayer,
+    ExpiredDeletion, Expiry, SessionManagerLayer,
     cookie::{SameSite, time::Duration as CookieDuration},
 };
 
@@ -41,7 +41,10 @@ pub enum StartupError {
     #[error("cannot run migrations: {0}")]
     Migration(#[source] DbErr),
     #[error("cannot bind {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("cannot create the data directory: {0}")]
     DataDir(#[source] std::io::Error),
 }
@@ -59,8 +62,12 @@ pub async fn connect_and_migrate(config: &Config) -> Result<DatabaseConnection, 
     if config.database_url.expose_secret().starts_with("sqlite:") {
         std::fs::create_dir_all(&config.data_dir).map_err(StartupError::DataDir)?;
     }
-    let db = db::connect(config.database_url.expose_secret()).await.map_err(StartupError::Database)?;
-    Migrator::up(&db, None).await.map_err(StartupError::Migration)?;
+    let db = db::connect(config.database_url.expose_secret())
+        .await
+        .map_err(StartupError::Database)?;
+    Migrator::up(&db, None)
+        .await
+        .map_err(StartupError::Migration)?;
     Ok(db)
 }
 
@@ -79,9 +86,14 @@ fn leptos_options(config: &Config, address: SocketAddr) -> LeptosOptions {
 
 fn session_layer(config: &Config, store: DbSessionStore) -> SessionManagerLayer<DbSessionStore> {
     let secure = config.uses_https();
-    let idle = CookieDuration::seconds(i64::try_from(config.sessions.idle.as_secs()).unwrap_or(i64::MAX));
+    let idle =
+        CookieDuration::seconds(i64::try_from(config.sessions.idle.as_secs()).unwrap_or(i64::MAX));
     SessionManagerLayer::new(store)
-        .with_name(if secure { "__Host-keyward_session" } else { "keyward_session" })
+        .with_name(if secure {
+            "__Host-keyward_session"
+        } else {
+            "keyward_session"
+        })
         .with_secure(secure)
         .with_http_only(true)
         .with_same_site(SameSite::Strict)
@@ -109,19 +121,34 @@ impl Application {
         let db = connect_and_migrate(&config).await?;
         let listener = TcpListener::bind(config.bind_addr)
             .await
-            .map_err(|source| StartupError::Bind { addr: config.bind_addr, source })?;
-        let address = listener
-            .local_addr()
-            .map_err(|source| StartupError::Bind { addr: config.bind_addr, source })?;
+            .map_err(|source| StartupError::Bind {
+                addr: config.bind_addr,
+                source,
+            })?;
+        let address = listener.local_addr().map_err(|source| StartupError::Bind {
+            addr: config.bind_addr,
+            source,
+        })?;
 
-        let (setup_gate, setup_url) = if accounts::count_organizations(&db).await.map_err(StartupError::Database)? == 0 {
+        let (setup_gate, setup_url) = if accounts::count_organizations(&db)
+            .await
+            .map_err(StartupError::Database)?
+            == 0
+        {
             let (gate, token) = SetupGate::open();
-            (gate, Some(format!("{}/setup?token={token}", config.public_base_url(address))))
+            (
+                gate,
+                Some(format!(
+                    "{}/setup?token={token}",
+                    config.public_base_url(address)
+                )),
+            )
         } else {
             (SetupGate::closed(), None)
         };
 
-        let passwords = PasswordHasher::new(std::thread::available_parallelism().map_or(2, |n| n.get()));
+        let passwords =
+            PasswordHasher::new(std::thread::available_parallelism().map_or(2, |n| n.get()));
         if let Err(err) = passwords.warm_up().await {
             tracing::warn!(%err, "could not precompute the dummy password hash");
         }
@@ -137,7 +164,13 @@ impl Application {
         let store = DbSessionStore::new(db.clone());
         spawn_housekeeping(store.clone(), login_throttle);
         let router = router(&config, state, store);
-        Ok(Self { listener, router, address, setup_url, db })
+        Ok(Self {
+            listener,
+            router,
+            address,
+            setup_url,
+            db,
+        })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -154,10 +187,17 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves, then finishes in-flight requests.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
     }
 }
 
@@ -166,8 +206,13 @@ fn router(config: &Config, state: AppState, store: DbSessionStore) -> Router {
     let leptos_options = state.leptos_options.clone();
     let site = Router::new()
         .leptos_routes(&state, routes, move || app::shell(leptos_options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
-        .layer(middleware::from_fn_with_state(state.clone(), page_guard::guard_pages))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::shell,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            page_guard::guard_pages,
+        ))
         .layer(session_layer(config, store))
         .layer(middleware::from_fn_with_state(
             csrf::OriginPolicy::new(config.public_url.as_ref()),

@@ -13,7 +13,11 @@ pub fn duration_words(seconds: u64) -> String {
 }
 
 fn plural(count: u64, unit: &str) -> String {
-    if count == 1 { format!("1 {unit}") } else { format!("{count} {unit}s") }
+    if count == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{count} {unit}s")
+    }
 }
 
 #[cfg(test)]

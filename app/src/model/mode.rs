@@ -47,6 +47,9 @@ impl FromStr for Mode {
         Mode::ALL
             .into_iter()
             .find(|mode| mode.as_str() == value)
-            .ok_or_else(|| UnknownVariant { kind: "mode", value: value.to_owned() })
+            .ok_or_else(|| UnknownVariant {
+                kind: "mode",
+                value: value.to_owned(),
+            })
     }
 }

@@ -27,7 +27,12 @@ pub struct PlanLimits {
 }
 
 impl Plan {
-    pub const ALL: [Plan; 4] = [Plan::Starter, Plan::Professional, Plan::Business, Plan::Enterprise];
+    pub const ALL: [Plan; 4] = [
+        Plan::Starter,
+        Plan::Professional,
+        Plan::Business,
+        Plan::Enterprise,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -88,7 +93,10 @@ impl FromStr for Plan {
         Plan::ALL
             .into_iter()
             .find(|plan| plan.as_str() == value)
-            .ok_or_else(|| UnknownVariant { kind: "plan", value: value.to_owned() })
+            .ok_or_else(|| UnknownVariant {
+                kind: "plan",
+                value: value.to_owned(),
+            })
     }
 }
 

@@ -58,7 +58,10 @@ impl FromStr for Role {
         Role::ALL
             .into_iter()
             .find(|role| role.as_str() == value)
-            .ok_or_else(|| UnknownVariant { kind: "role", value: value.to_owned() })
+            .ok_or_else(|| UnknownVariant {
+                kind: "role",
+                value: value.to_owned(),
+            })
     }
 }
 
@@ -76,7 +79,10 @@ mod tests {
 
     #[test]
     fn only_owners_and_admins_manage_keys() {
-        let managers: Vec<Role> = Role::ALL.into_iter().filter(|r| r.can_manage_keys()).collect();
+        let managers: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| r.can_manage_keys())
+            .collect();
         assert_eq!(managers, vec![Role::Owner, Role::Admin]);
     }
 }

@@ -37,7 +37,9 @@ fn describe(outcome: &Result<LoginOutcome, AppError>) -> Option<String> {
     match outcome {
         Ok(LoginOutcome::SignedIn) => None,
         Ok(LoginOutcome::InvalidCredentials) => Some("Incorrect e-mail or password.".to_owned()),
-        Ok(LoginOutcome::Throttled { retry_after_seconds }) => Some(format!(
+        Ok(LoginOutcome::Throttled {
+            retry_after_seconds,
+        }) => Some(format!(
             "Too many sign-in attempts. Try again in {}.",
             crate::components::format::duration_words(*retry_after_seconds)
         )),

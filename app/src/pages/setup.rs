@@ -2,11 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use crate::{
-    components::password_input::PasswordInput,
-    error::AppError,
-    model::SetupOutcome,
-};
+use crate::{components::password_input::PasswordInput, error::AppError, model::SetupOutcome};
 
 /// First-run setup: creates the organization (plan Business) and its Owner, then signs
 /// the Owner in. Only the token printed at start-up opens it, once.
@@ -35,13 +31,19 @@ pub async fn complete_setup(
     if !gate.accepts(&token) {
         return Err(boundary::fail(AppError::NotFound));
     }
-    if accounts::count_organizations(&state.db).await.map_err(boundary::database_error)? > 0 {
+    if accounts::count_organizations(&state.db)
+        .await
+        .map_err(boundary::database_error)?
+        > 0
+    {
         // Someone used the admin CLI meanwhile: this instance is set up.
         gate.close();
         return Err(boundary::fail(AppError::NotFound));
     }
     if password != password_confirmation {
-        return Ok(SetupOutcome::Rejected { message: "The passwords do not match.".to_owned() });
+        return Ok(SetupOutcome::Rejected {
+            message: "The passwords do not match.".to_owned(),
+        });
     }
     let new = NewOrganization {
         org_name,
@@ -49,8 +51,11 @@ pub async fn complete_setup(
         owner_password: password,
         plan: Plan::Business,
     };
-    let origin = Origin::SetupPage { ip: boundary::client_ip().await };
-    match onboarding::create_organization_with_owner(&state.db, &state.passwords, new, origin).await {
+    let origin = Origin::SetupPage {
+        ip: boundary::client_ip().await,
+    };
+    match onboarding::create_organization_with_owner(&state.db, &state.passwords, new, origin).await
+    {
         Ok(created) => {
             gate.close();
             tracing::info!(org = %created.slug, "first-run setup completed");

@@ -82,7 +82,10 @@ pub fn password_error(err: PasswordError) -> AppError {
 pub async fn require_user() -> Result<(AppState, Session, CurrentUser), AppError> {
     let state = state()?;
     let session = session().await?;
-    match session::current_user(&state, &session).await.map_err(session_error)? {
+    match session::current_user(&state, &session)
+        .await
+        .map_err(session_error)?
+    {
         Some(user) => Ok((state, session, user)),
         None => Err(fail(AppError::Unauthenticated)),
     }

@@ -27,7 +27,12 @@ impl SetupGate {
     pub fn open() -> (Self, String) {
         let bytes: [u8; 32] = rand::random();
         let token = URL_SAFE_NO_PAD.encode(bytes);
-        (Self { token: Arc::new(Mutex::new(Some(token.clone()))) }, token)
+        (
+            Self {
+                token: Arc::new(Mutex::new(Some(token.clone()))),
+            },
+            token,
+        )
     }
 
     pub async fn accepts(&self, candidate: &str) -> bool {

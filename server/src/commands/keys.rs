@@ -9,5 +9,7 @@ pub async fn run(command: KeysCommand, _config: Config) -> Result<(), String> {
         KeysCommand::List { .. } => "keys list",
         KeysCommand::Revoke { .. } => "keys revoke",
     };
-    Err(format!("`server {name}` is not available yet in this version of Keyward"))
+    Err(format!(
+        "`server {name}` is not available yet in this version of Keyward"
+    ))
 }

@@ -29,7 +29,9 @@ pub async fn run(command: Option<Command>, config: Config) -> ExitCode {
 }
 
 async fn migrate(config: Config) -> Result<(), String> {
-    connect_and_migrate(&config).await.map_err(|err: StartupError| err.to_string())?;
+    connect_and_migrate(&config)
+        .await
+        .map_err(|err: StartupError| err.to_string())?;
     tracing::info!("migrations are up to date");
     Ok(())
 }

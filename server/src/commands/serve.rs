@@ -1,7 +1,12 @@
-use crate::{config::Config, startup::{Application, shutdown_signal}};
+use crate::{
+    config::Config,
+    startup::{Application, shutdown_signal},
+};
 
 pub async fn serve(config: Config) -> Result<(), String> {
-    let application = Application::build(config).await.map_err(|err| err.to_string())?;
+    let application = Application::build(config)
+        .await
+        .map_err(|err| err.to_string())?;
     let address = application.address();
     tracing::info!(%address, "Keyward is listening");
     match application.setup_url() {
@@ -12,5 +17,8 @@ pub async fn serve(config: Config) -> Result<(), String> {
             "\n  Keyward is running at http://{address}\n  Sign in at http://{address}/login with your Owner account.\n  (Lost access? `server admin create-owner` creates another organization and Owner.)\n"
         ),
     }
-    application.run_until(shutdown_signal()).await.map_err(|err| err.to_string())
+    application
+        .run_until(shutdown_signal())
+        .await
+        .map_err(|err| err.to_string())
 }

@@ -20,7 +20,9 @@ pub struct OriginPolicy {
 
 impl OriginPolicy {
     pub fn new(public_url: Option<&Url>) -> Self {
-        Self { public_origin: public_url.map(|url| url.origin().ascii_serialization()) }
+        Self {
+            public_origin: public_url.map(|url| url.origin().ascii_serialization()),
+        }
     }
 
     fn origin_allowed(&self, origin: &str, headers: &HeaderMap) -> bool {
@@ -38,7 +40,9 @@ impl OriginPolicy {
     pub fn allows(&self, headers: &HeaderMap) -> bool {
         let origin_ok = match headers.get(header::ORIGIN) {
             None => true,
-            Some(value) => value.to_str().is_ok_and(|origin| self.origin_allowed(origin, headers)),
+            Some(value) => value
+                .to_str()
+                .is_ok_and(|origin| self.origin_allowed(origin, headers)),
         };
         let fetch_site_ok = match headers.get("sec-fetch-site") {
             None => true,
@@ -48,7 +52,11 @@ impl OriginPolicy {
     }
 }
 
-pub async fn reject_cross_origin(State(policy): State<OriginPolicy>, request: Request, next: Next) -> Response {
+pub async fn reject_cross_origin(
+    State(policy): State<OriginPolicy>,
+    request: Request,
+    next: Next,
+) -> Response {
     if request.method().is_safe() || policy.allows(request.headers()) {
         return next.run(request).await;
     }
@@ -59,7 +67,12 @@ pub async fn reject_cross_origin(State(policy): State<OriginPolicy>, request: Re
         "cross-origin request refused"
     );
     // The server-function client decodes this body as `AppError::Forbidden`.
-    (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "application/json")], "\"Forbidden\"").into_response()
+    (
+        StatusCode::FORBIDDEN,
+        [(header::CONTENT_TYPE, "application/json")],
+        "\"Forbidden\"",
+    )
+        .into_response()
 }
 
 #[cfg(test)]
@@ -78,8 +91,14 @@ mod tests {
     #[test]
     fn same_host_origin_is_allowed_and_a_foreign_one_is_not() {
         let policy = OriginPolicy::new(None);
-        assert!(policy.allows(&headers(&[("host", "127.0.0.1:3000"), ("origin", "http://127.0.0.1:3000")])));
-        assert!(!policy.allows(&headers(&[("host", "127.0.0.1:3000"), ("origin", "http://evil.example")])));
+        assert!(policy.allows(&headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "http://127.0.0.1:3000")
+        ])));
+        assert!(!policy.allows(&headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "http://evil.example")
+        ])));
         assert!(!policy.allows(&headers(&[("host", "127.0.0.1:3000"), ("origin", "null")])));
     }
 
@@ -87,8 +106,14 @@ mod tests {
     fn a_configured_public_url_is_the_only_allowed_origin() {
         let url = Url::parse("https://keys.example.com/").unwrap();
         let policy = OriginPolicy::new(Some(&url));
-        assert!(policy.allows(&headers(&[("host", "internal:3000"), ("origin", "https://keys.example.com")])));
-        assert!(!policy.allows(&headers(&[("host", "internal:3000"), ("origin", "http://internal:3000")])));
+        assert!(policy.allows(&headers(&[
+            ("host", "internal:3000"),
+            ("origin", "https://keys.example.com")
+        ])));
+        assert!(!policy.allows(&headers(&[
+            ("host", "internal:3000"),
+            ("origin", "http://internal:3000")
+        ])));
     }
 
     #[test]
@@ -96,6 +121,9 @@ mod tests {
         let policy = OriginPolicy::new(None);
         assert!(!policy.allows(&headers(&[("host", "a"), ("sec-fetch-site", "cross-site")])));
         assert!(!policy.allows(&headers(&[("host", "a"), ("sec-fetch-site", "same-site")])));
-        assert!(policy.allows(&headers(&[("host", "a"), ("sec-fetch-site", "same-origin")])));
+        assert!(policy.allows(&headers(&[
+            ("host", "a"),
+            ("sec-fetch-site", "same-origin")
+        ])));
     }
 }

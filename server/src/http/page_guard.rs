@@ -15,7 +15,9 @@ fn query_token(request: &Request) -> String {
     request
         .uri()
         .query()
-        .and_then(|query| url::form_urlencoded::parse(query.as_bytes()).find(|(name, _)| name == "token"))
+        .and_then(|query| {
+            url::form_urlencoded::parse(query.as_bytes()).find(|(name, _)| name == "token")
+        })
         .map(|(_, value)| value.into_owned())
         .unwrap_or_default()
 }
@@ -45,7 +47,11 @@ pub async fn guard_pages(
         Ok(user) => user.is_some(),
         Err(err) => {
             tracing::error!(%err, "cannot resolve the session");
-            return (StatusCode::SERVICE_UNAVAILABLE, "Keyward is temporarily unavailable.").into_response();
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Keyward is temporarily unavailable.",
+            )
+                .into_response();
         }
     };
     match (needs_session, signed_in) {

@@ -23,7 +23,12 @@ fn run_cli(database: &TestDatabase, args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("server binary runs");
-    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
     let output = child.wait_with_output().expect("server binary exits");
     let _ = std::fs::remove_dir_all(data_dir);
     output
@@ -43,7 +48,11 @@ async fn migrate_runs_and_can_run_again() {
     for _ in 0..2 {
         let output = run_cli(&database, &["migrate"], "");
         assert!(output.status.success(), "{}", stderr(&output));
-        assert!(stdout(&output).is_empty(), "migrate prints results only: {}", stdout(&output));
+        assert!(
+            stdout(&output).is_empty(),
+            "migrate prints results only: {}",
+            stdout(&output)
+        );
     }
 }
 
@@ -56,19 +65,50 @@ async fn create_owner_takes_a_password_with_spaces_from_stdin_and_the_owner_can_
 
     let output = run_cli(
         &database,
-        &["admin", "create-owner", "--org", "Acme Corp", "--email", "Owner@Acme.example", "--plan", "professional"],
+        &[
+            "admin",
+            "create-owner",
+            "--org",
+            "Acme Corp",
+            "--email",
+            "Owner@Acme.example",
+            "--plan",
+            "professional",
+        ],
         &format!("{password}\n"),
     );
     assert!(output.status.success(), "{}", stderr(&output));
-    let slug = stdout(&output).lines().last().expect("slug printed").to_owned();
+    let slug = stdout(&output)
+        .lines()
+        .last()
+        .expect("slug printed")
+        .to_owned();
     assert_eq!(slug, "acme-corp");
-    assert!(!stderr(&output).contains(password), "the password never reaches the logs");
+    assert!(
+        !stderr(&output).contains(password),
+        "the password never reaches the logs"
+    );
 
     let app = spawn_app_on(database, &[]).await;
-    assert!(app.setup_url.is_none(), "no setup link once an organization exists");
-    assert_eq!(app.login("owner@acme.example", password.trim()).await, LoginOutcome::InvalidCredentials);
-    assert_eq!(app.login("owner@acme.example", password).await, LoginOutcome::SignedIn);
-    let me: SignedInUser = app.post_form("/api/current_user", &[]).await.json::<Option<_>>().await.unwrap().unwrap();
+    assert!(
+        app.setup_url.is_none(),
+        "no setup link once an organization exists"
+    );
+    assert_eq!(
+        app.login("owner@acme.example", password.trim()).await,
+        LoginOutcome::InvalidCredentials
+    );
+    assert_eq!(
+        app.login("owner@acme.example", password).await,
+        LoginOutcome::SignedIn
+    );
+    let me: SignedInUser = app
+        .post_form("/api/current_user", &[])
+        .await
+        .json::<Option<_>>()
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(me.org.slug, "acme-corp");
     assert_eq!(me.org.plan, Plan::Professional);
     assert_eq!(
@@ -80,21 +120,62 @@ async fn create_owner_takes_a_password_with_spaces_from_stdin_and_the_owner_can_
 #[tokio::test]
 async fn create_owner_refuses_an_email_that_already_exists() {
     let database = TestDatabase::create().await;
-    let args = ["admin", "create-owner", "--org", "Acme", "--email", "owner@acme.example"];
-    assert!(run_cli(&database, &args, "a good long password\n").status.success());
+    let args = [
+        "admin",
+        "create-owner",
+        "--org",
+        "Acme",
+        "--email",
+        "owner@acme.example",
+    ];
+    assert!(
+        run_cli(&database, &args, "a good long password\n")
+            .status
+            .success()
+    );
 
-    let again = run_cli(&database, &["admin", "create-owner", "--org", "Other", "--email", "OWNER@acme.example"], "another long password\n");
+    let again = run_cli(
+        &database,
+        &[
+            "admin",
+            "create-owner",
+            "--org",
+            "Other",
+            "--email",
+            "OWNER@acme.example",
+        ],
+        "another long password\n",
+    );
     assert!(!again.status.success());
-    assert!(stderr(&again).contains("already exists"), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("already exists"),
+        "{}",
+        stderr(&again)
+    );
     assert!(stdout(&again).is_empty());
 }
 
 #[tokio::test]
 async fn create_owner_refuses_a_short_password_and_writes_nothing() {
     let database = Arc::new(TestDatabase::create().await);
-    let output = run_cli(&database, &["admin", "create-owner", "--org", "Acme", "--email", "o@acme.example"], "short\n");
+    let output = run_cli(
+        &database,
+        &[
+            "admin",
+            "create-owner",
+            "--org",
+            "Acme",
+            "--email",
+            "o@acme.example",
+        ],
+        "short\n",
+    );
     assert!(!output.status.success());
-    assert!(stderr(&output).contains("at least 12 characters"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("at least 12 characters"),
+        "{}",
+        stderr(&output)
+    );
     let app = spawn_app_on(database, &[]).await;
     assert_eq!(app.count("SELECT COUNT(*) FROM organizations").await, 0);
 }
@@ -102,8 +183,30 @@ async fn create_owner_refuses_a_short_password_and_writes_nothing() {
 #[tokio::test]
 async fn a_second_organization_with_the_same_name_gets_its_own_slug() {
     let database = TestDatabase::create().await;
-    let first = run_cli(&database, &["admin", "create-owner", "--org", "Acme", "--email", "a@acme.example"], "a good long password\n");
-    let second = run_cli(&database, &["admin", "create-owner", "--org", "Acme", "--email", "b@acme.example"], "a good long password\n");
+    let first = run_cli(
+        &database,
+        &[
+            "admin",
+            "create-owner",
+            "--org",
+            "Acme",
+            "--email",
+            "a@acme.example",
+        ],
+        "a good long password\n",
+    );
+    let second = run_cli(
+        &database,
+        &[
+            "admin",
+            "create-owner",
+            "--org",
+            "Acme",
+            "--email",
+            "b@acme.example",
+        ],
+        "a good long password\n",
+    );
     assert_eq!(stdout(&first).trim(), "acme");
     assert_eq!(stdout(&second).trim(), "acme-2");
 }

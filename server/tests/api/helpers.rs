@@ -43,7 +43,9 @@ impl TestDatabase {
         match backend() {
             Backend::Postgres => {
                 let name = format!("kw_test_{}", Uuid::new_v4().simple());
-                let admin = Database::connect(postgres_admin_url()).await.expect("PostgreSQL reachable");
+                let admin = Database::connect(postgres_admin_url())
+                    .await
+                    .expect("PostgreSQL reachable");
                 admin
                     .execute_unprepared(&format!("CREATE DATABASE {name}"))
                     .await
@@ -51,13 +53,21 @@ impl TestDatabase {
                 admin.close().await.ok();
                 let base = postgres_admin_url();
                 let server = base.rsplit_once('/').expect("URL has a database").0;
-                Self { url: format!("{server}/{name}"), postgres_name: Some(name), sqlite_dir: None }
+                Self {
+                    url: format!("{server}/{name}"),
+                    postgres_name: Some(name),
+                    sqlite_dir: None,
+                }
             }
             Backend::Sqlite => {
                 let dir = std::env::temp_dir().join(format!("kw-test-{}", Uuid::new_v4().simple()));
                 std::fs::create_dir_all(&dir).expect("temp dir");
                 let url = format!("sqlite://{}?mode=rwc", dir.join("keyward.db").display());
-                Self { url, postgres_name: None, sqlite_dir: Some(dir) }
+                Self {
+                    url,
+                    postgres_name: None,
+                    sqlite_dir: Some(dir),
+                }
             }
         }
     }
@@ -71,7 +81,10 @@ impl Drop for TestDatabase {
         if let Some(name) = self.postgres_name.take() {
             // Drop runs inside the test's runtime; use a private one on another thread.
             let _ = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
                 runtime.block_on(async move {
                     let admin = Database::connect(postgres_admin_url()).await.ok()?;
                     admin
@@ -105,7 +118,10 @@ pub fn base_settings(database_url: &str, data_dir: &std::path::Path) -> HashMap<
         ("DATABASE_URL", database_url.to_owned()),
         ("KEYWARD_KEY_PEPPER", PEPPER.to_owned()),
         ("KEYWARD_DATA_DIR", data_dir.display().to_string()),
-        ("LEPTOS_SITE_ROOT", data_dir.join("site").display().to_string()),
+        (
+            "LEPTOS_SITE_ROOT",
+            data_dir.join("site").display().to_string(),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
@@ -128,8 +144,11 @@ pub async fn spawn_app_on(database: Arc<TestDatabase>, overrides: &[(&str, &str)
     for (name, value) in overrides {
         settings.insert((*name).to_owned(), (*value).to_owned());
     }
-    let config = Config::from_lookup(move |name| settings.get(name).cloned()).expect("valid test config");
-    let application = Application::build(config).await.expect("application starts");
+    let config =
+        Config::from_lookup(move |name| settings.get(name).cloned()).expect("valid test config");
+    let application = Application::build(config)
+        .await
+        .expect("application starts");
     let address = format!("http://{}", application.address());
     let setup_url = application.setup_url().map(str::to_owned);
     let db = application.database().clone();
@@ -190,12 +209,22 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> Response {
-        self.client.get(self.url(path)).send().await.expect("request sent")
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent")
     }
 
     pub async fn login(&self, email: &str, password: &str) -> LoginOutcome {
-        let response = self.post_form("/api/login", &[("email", email), ("password", password)]).await;
-        assert_eq!(response.status(), 200, "login answers 200 for every outcome");
+        let response = self
+            .post_form("/api/login", &[("email", email), ("password", password)])
+            .await;
+        assert_eq!(
+            response.status(),
+            200,
+            "login answers 200 for every outcome"
+        );
         response.json().await.expect("a LoginOutcome")
     }
 
@@ -232,7 +261,10 @@ impl TestApp {
     pub async fn count(&self, sql: &str) -> i64 {
         let row = self
             .db
-            .query_one_raw(sea_orm::Statement::from_string(self.db.get_database_backend(), sql.to_owned()))
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.db.get_database_backend(),
+                sql.to_owned(),
+            ))
             .await
             .expect("query runs")
             .expect("one row");

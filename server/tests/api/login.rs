@@ -7,9 +7,14 @@ const PASSWORD: &str = "correct horse battery staple";
 #[tokio::test]
 async fn the_right_password_signs_in_and_current_user_names_the_owner() {
     let app = spawn_app().await;
-    let owner = app.create_owner("ada@example.com", PASSWORD, Plan::Business).await;
+    let owner = app
+        .create_owner("ada@example.com", PASSWORD, Plan::Business)
+        .await;
 
-    assert_eq!(app.login("Ada@Example.com", PASSWORD).await, LoginOutcome::SignedIn);
+    assert_eq!(
+        app.login("Ada@Example.com", PASSWORD).await,
+        LoginOutcome::SignedIn
+    );
 
     let response = app.post_form("/api/current_user", &[]).await;
     assert_eq!(response.status(), 200);
@@ -20,7 +25,8 @@ async fn the_right_password_signs_in_and_current_user_names_the_owner() {
     assert_eq!(me.org.role, app::model::Role::Owner);
     assert_eq!(me.org.plan, Plan::Business);
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.signed_in'").await,
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.signed_in'")
+            .await,
         1
     );
 }
@@ -28,15 +34,29 @@ async fn the_right_password_signs_in_and_current_user_names_the_owner() {
 #[tokio::test]
 async fn a_wrong_password_is_a_typed_outcome_and_leaves_no_signed_in_session() {
     let app = spawn_app().await;
-    app.create_owner("ada@example.com", PASSWORD, Plan::Business).await;
+    app.create_owner("ada@example.com", PASSWORD, Plan::Business)
+        .await;
 
-    assert_eq!(app.login("ada@example.com", "not the password!").await, LoginOutcome::InvalidCredentials);
-
-    let me: Option<SignedInUser> = app.post_form("/api/current_user", &[]).await.json().await.unwrap();
-    assert!(me.is_none());
-    assert_eq!(app.count("SELECT COUNT(*) FROM sessions WHERE user_id IS NOT NULL").await, 0);
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.sign_in_failed'").await,
+        app.login("ada@example.com", "not the password!").await,
+        LoginOutcome::InvalidCredentials
+    );
+
+    let me: Option<SignedInUser> = app
+        .post_form("/api/current_user", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(me.is_none());
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM sessions WHERE user_id IS NOT NULL")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.sign_in_failed'")
+            .await,
         1
     );
 }
@@ -44,24 +64,38 @@ async fn a_wrong_password_is_a_typed_outcome_and_leaves_no_signed_in_session() {
 #[tokio::test]
 async fn an_unknown_email_gets_the_same_answer_as_a_wrong_password() {
     let app = spawn_app().await;
-    app.create_owner("ada@example.com", PASSWORD, Plan::Business).await;
-    assert_eq!(app.login("nobody@example.com", PASSWORD).await, LoginOutcome::InvalidCredentials);
+    app.create_owner("ada@example.com", PASSWORD, Plan::Business)
+        .await;
+    assert_eq!(
+        app.login("nobody@example.com", PASSWORD).await,
+        LoginOutcome::InvalidCredentials
+    );
 }
 
 #[tokio::test]
 async fn repeated_failures_throttle_the_account_even_for_the_right_password() {
     let app = spawn_app_with(&[("KEYWARD_LOGIN_ATTEMPTS_PER_ACCOUNT", "3")]).await;
-    app.create_owner("ada@example.com", PASSWORD, Plan::Business).await;
+    app.create_owner("ada@example.com", PASSWORD, Plan::Business)
+        .await;
     for _ in 0..3 {
-        assert_eq!(app.login("ada@example.com", "wrong password!!").await, LoginOutcome::InvalidCredentials);
+        assert_eq!(
+            app.login("ada@example.com", "wrong password!!").await,
+            LoginOutcome::InvalidCredentials
+        );
     }
     match app.login("ada@example.com", PASSWORD).await {
-        LoginOutcome::Throttled { retry_after_seconds } => assert!(retry_after_seconds >= 1),
+        LoginOutcome::Throttled {
+            retry_after_seconds,
+        } => assert!(retry_after_seconds >= 1),
         other => panic!("expected a throttled outcome, got {other:?}"),
     }
     // Another account from the same address is unaffected.
-    app.create_owner("bob@example.com", PASSWORD, Plan::Business).await;
-    assert_eq!(app.login("bob@example.com", PASSWORD).await, LoginOutcome::SignedIn);
+    app.create_owner("bob@example.com", PASSWORD, Plan::Business)
+        .await;
+    assert_eq!(
+        app.login("bob@example.com", PASSWORD).await,
+        LoginOutcome::SignedIn
+    );
 }
 
 #[tokio::test]
@@ -69,7 +103,8 @@ async fn one_address_is_throttled_across_accounts() {
     let app = spawn_app_with(&[("KEYWARD_LOGIN_ATTEMPTS_PER_IP", "4")]).await;
     for n in 0..4 {
         assert_eq!(
-            app.login(&format!("guess{n}@example.com"), "whatever password").await,
+            app.login(&format!("guess{n}@example.com"), "whatever password")
+                .await,
             LoginOutcome::InvalidCredentials
         );
     }
@@ -82,7 +117,8 @@ async fn one_address_is_throttled_across_accounts() {
 #[tokio::test]
 async fn a_server_function_call_from_a_foreign_origin_is_refused() {
     let app = spawn_app().await;
-    app.create_owner("ada@example.com", PASSWORD, Plan::Business).await;
+    app.create_owner("ada@example.com", PASSWORD, Plan::Business)
+        .await;
     let response = app
         .client
         .post(app.url("/api/login"))
@@ -93,7 +129,11 @@ async fn a_server_function_call_from_a_foreign_origin_is_refused() {
         .unwrap();
     assert_eq!(response.status(), 403);
     assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0);
-    assert_eq!(app.count("SELECT COUNT(*) FROM audit_events WHERE action LIKE 'user.sign%'").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action LIKE 'user.sign%'")
+            .await,
+        0
+    );
 }
 
 #[tokio::test]
@@ -110,15 +150,22 @@ async fn settings_pages_send_anonymous_visitors_to_the_login_page() {
 #[tokio::test]
 async fn a_signed_in_owner_gets_the_settings_shell_rendered_on_the_server() {
     let app = spawn_app().await;
-    app.create_owner("ada@example.com", PASSWORD, Plan::Professional).await;
+    app.create_owner("ada@example.com", PASSWORD, Plan::Professional)
+        .await;
     app.login("ada@example.com", PASSWORD).await;
 
     let response = app.get("/settings/billing").await;
     assert_eq!(response.status(), 200);
     let html = response.text().await.unwrap();
     assert!(html.contains("ada@example.com"), "user shown in the header");
-    assert!(html.contains("Org of ada@example.com"), "organization shown in the header");
+    assert!(
+        html.contains("Org of ada@example.com"),
+        "organization shown in the header"
+    );
     assert!(html.contains("Professional"), "plan shown");
     assert!(html.contains("Owner"), "role shown");
-    assert_eq!(app.get("/login").await.headers()["location"], "/settings/api-keys");
+    assert_eq!(
+        app.get("/login").await.headers()["location"],
+        "/settings/api-keys"
+    );
 }

@@ -1,4 +1,8 @@
-use app::model::{LoginOutcome, Plan, SignedInUser};
+use app::{
+    model::{LoginOutcome, Plan, SignedInUser},
+    ssr::entities::{membership, session},
+};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::helpers::{spawn_app, spawn_app_with};
 
@@ -7,70 +11,116 @@ const PASSWORD: &str = "correct horse battery staple";
 #[tokio::test]
 async fn the_session_id_is_replaced_on_login_and_the_old_record_is_gone() {
     let app = spawn_app().await;
-    app.create_owner("ada@example.com", PASSWORD, Plan::Business).await;
+    app.create_owner("ada@example.com", PASSWORD, Plan::Business)
+        .await;
 
-    assert_eq!(app.login("ada@example.com", PASSWORD).await, LoginOutcome::SignedIn);
+    assert_eq!(
+        app.login("ada@example.com", PASSWORD).await,
+        LoginOutcome::SignedIn
+    );
     let first = app.session_cookie().expect("session cookie after login");
     // Signing in again while holding a session (e.g. one planted by an attacker)
     // must not keep that session's id.
-    assert_eq!(app.login("ada@example.com", PASSWORD).await, LoginOutcome::SignedIn);
-    let second = app.session_cookie().expect("session cookie after second login");
+    assert_eq!(
+        app.login("ada@example.com", PASSWORD).await,
+        LoginOutcome::SignedIn
+    );
+    let second = app
+        .session_cookie()
+        .expect("session cookie after second login");
 
     assert_ne!(first, second);
     let old_records = app
-        .count(&format!("SELECT COUNT(*) FROM sessions WHERE id = '{first}'"))
+        .count(&format!(
+            "SELECT COUNT(*) FROM sessions WHERE id = '{first}'"
+        ))
         .await;
     assert_eq!(old_records, 0);
-    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM sessions WHERE id = '{second}'")).await, 1);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM sessions WHERE id = '{second}'"
+        ))
+        .await,
+        1
+    );
 }
 
 #[tokio::test]
 async fn the_session_record_carries_the_user_and_org_in_indexed_columns() {
     let app = spawn_app().await;
-    let owner = app.create_owner("ada@example.com", PASSWORD, Plan::Business).await;
+    let owner = app
+        .create_owner("ada@example.com", PASSWORD, Plan::Business)
+        .await;
     app.login("ada@example.com", PASSWORD).await;
-    let sql = format!(
-        "SELECT COUNT(*) FROM sessions WHERE user_id = '{}' AND org_id = '{}'",
-        owner.org.owner_id, owner.org.org_id
-    );
-    assert_eq!(app.count(&sql).await, 1);
+    let matching = session::Entity::find()
+        .filter(session::Column::UserId.eq(owner.org.owner_id))
+        .filter(session::Column::OrgId.eq(owner.org.org_id))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(matching, 1);
 }
 
 #[tokio::test]
 async fn logout_deletes_the_session_record_and_ends_the_session() {
     let app = spawn_app().await;
-    app.create_owner("ada@example.com", PASSWORD, Plan::Business).await;
+    app.create_owner("ada@example.com", PASSWORD, Plan::Business)
+        .await;
     app.login("ada@example.com", PASSWORD).await;
     let id = app.session_cookie().expect("session cookie");
 
     let response = app.post_form("/api/logout", &[]).await;
     assert_eq!(response.status(), 200);
 
-    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM sessions WHERE id = '{id}'")).await, 0);
-    let me: Option<SignedInUser> = app.post_form("/api/current_user", &[]).await.json().await.unwrap();
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM sessions WHERE id = '{id}'"))
+            .await,
+        0
+    );
+    let me: Option<SignedInUser> = app
+        .post_form("/api/current_user", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(me.is_none());
-    assert_eq!(app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.signed_out'").await, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.signed_out'")
+            .await,
+        1
+    );
 }
 
 #[tokio::test]
 async fn the_session_cookie_is_http_only_and_same_site_strict() {
     let app = spawn_app().await;
-    app.create_owner("ada@example.com", PASSWORD, Plan::Business).await;
-    let response = app
-        .post_form("/api/login", &[("email", "ada@example.com"), ("password", PASSWORD)])
+    app.create_owner("ada@example.com", PASSWORD, Plan::Business)
         .await;
-    let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let response = app
+        .post_form(
+            "/api/login",
+            &[("email", "ada@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(cookie.starts_with("keyward_session="), "{cookie}");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Strict"), "{cookie}");
     assert!(cookie.contains("Path=/"), "{cookie}");
-    assert!(!cookie.contains("Secure"), "plain http on localhost cannot use Secure: {cookie}");
+    assert!(
+        !cookie.contains("Secure"),
+        "plain http on localhost cannot use Secure: {cookie}"
+    );
 }
 
 #[tokio::test]
 async fn behind_https_the_cookie_is_secure_with_the_host_prefix() {
     let app = spawn_app_with(&[("KEYWARD_PUBLIC_URL", "https://keys.example.com")]).await;
-    app.create_owner("ada@example.com", PASSWORD, Plan::Business).await;
+    app.create_owner("ada@example.com", PASSWORD, Plan::Business)
+        .await;
     let response = app
         .client
         .post(app.url("/api/login"))
@@ -79,7 +129,10 @@ async fn behind_https_the_cookie_is_secure_with_the_host_prefix() {
         .send()
         .await
         .unwrap();
-    let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(cookie.starts_with("__Host-keyward_session="), "{cookie}");
     assert!(cookie.contains("Secure"), "{cookie}");
 }
@@ -87,38 +140,66 @@ async fn behind_https_the_cookie_is_secure_with_the_host_prefix() {
 #[tokio::test]
 async fn a_session_past_its_absolute_lifetime_is_ignored() {
     let app = spawn_app_with(&[("KEYWARD_SESSION_ABSOLUTE_SECONDS", "1")]).await;
-    app.create_owner("ada@example.com", PASSWORD, Plan::Business).await;
-    assert_eq!(app.login("ada@example.com", PASSWORD).await, LoginOutcome::SignedIn);
+    app.create_owner("ada@example.com", PASSWORD, Plan::Business)
+        .await;
+    assert_eq!(
+        app.login("ada@example.com", PASSWORD).await,
+        LoginOutcome::SignedIn
+    );
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-    let me: Option<SignedInUser> = app.post_form("/api/current_user", &[]).await.json().await.unwrap();
+    let me: Option<SignedInUser> = app
+        .post_form("/api/current_user", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(me.is_none());
-    assert_eq!(app.count("SELECT COUNT(*) FROM sessions WHERE user_id IS NOT NULL").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM sessions WHERE user_id IS NOT NULL")
+            .await,
+        0
+    );
 }
 
 #[tokio::test]
 async fn an_expired_session_record_is_not_loaded() {
     let app = spawn_app().await;
-    app.create_owner("ada@example.com", PASSWORD, Plan::Business).await;
+    app.create_owner("ada@example.com", PASSWORD, Plan::Business)
+        .await;
     app.login("ada@example.com", PASSWORD).await;
     let past = "2000-01-01 00:00:00+00";
-    sea_orm::ConnectionTrait::execute_unprepared(&app.db, &format!("UPDATE sessions SET expires_at = '{past}'"))
+    sea_orm::ConnectionTrait::execute_unprepared(
+        &app.db,
+        &format!("UPDATE sessions SET expires_at = '{past}'"),
+    )
+    .await
+    .unwrap();
+    let me: Option<SignedInUser> = app
+        .post_form("/api/current_user", &[])
+        .await
+        .json()
         .await
         .unwrap();
-    let me: Option<SignedInUser> = app.post_form("/api/current_user", &[]).await.json().await.unwrap();
     assert!(me.is_none());
 }
 
 #[tokio::test]
 async fn removing_a_membership_ends_that_members_session_at_once() {
     let app = spawn_app().await;
-    let owner = app.create_owner("ada@example.com", PASSWORD, Plan::Business).await;
+    let owner = app
+        .create_owner("ada@example.com", PASSWORD, Plan::Business)
+        .await;
     app.login("ada@example.com", PASSWORD).await;
-    sea_orm::ConnectionTrait::execute_unprepared(
-        &app.db,
-        &format!("DELETE FROM memberships WHERE user_id = '{}'", owner.org.owner_id),
-    )
-    .await
-    .unwrap();
-    let me: Option<SignedInUser> = app.post_form("/api/current_user", &[]).await.json().await.unwrap();
+    membership::Entity::delete_many()
+        .filter(membership::Column::UserId.eq(owner.org.owner_id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let me: Option<SignedInUser> = app
+        .post_form("/api/current_user", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(me.is_none());
 }

@@ -91,7 +91,10 @@ pub async fn logout() -> Result<(), AppError> {
             &state.db,
             NewAuditEvent {
                 org_id: Some(current.org.id),
-                actor: Actor::User { id: current.user.id, email: current.user.email.clone() },
+                actor: Actor::User {
+                    id: current.user.id,
+                    email: current.user.email.clone(),
+                },
                 action: action::SIGNED_OUT,
                 target: Some(("user", current.user.id.to_string())),
                 data: serde_json::json!({}),
@@ -164,7 +167,12 @@ fn Header(user: SignedInUser) -> impl IntoView {
             navigate("/login", Default::default());
         }
     });
-    let SignedInUser { email, org, other_orgs, .. } = user;
+    let SignedInUser {
+        email,
+        org,
+        other_orgs,
+        ..
+    } = user;
     view! {
         <header class="topbar">
             <span class="brand">"Keyward"</span>
@@ -186,7 +194,8 @@ fn Header(user: SignedInUser) -> impl IntoView {
 #[component]
 fn OrgSwitcher(current: OrgSummary, others: Vec<OrgSummary>) -> impl IntoView {
     if others.is_empty() {
-        return view! { <span class="org-name" data-testid="org-name">{current.name}</span> }.into_any();
+        return view! { <span class="org-name" data-testid="org-name">{current.name}</span> }
+            .into_any();
     }
     let switch = ServerAction::<SwitchOrganization>::new();
     Effect::new(move |_| {

@@ -30,7 +30,8 @@ pub struct PasswordHasher {
 }
 
 fn argon2() -> Result<Argon2<'static>, PasswordError> {
-    let params = Params::new(19_456, 2, 1, None).map_err(|e| PasswordError::Hashing(e.to_string()))?;
+    let params =
+        Params::new(19_456, 2, 1, None).map_err(|e| PasswordError::Hashing(e.to_string()))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
@@ -56,24 +57,39 @@ fn dummy_hash() -> Result<&'static str, PasswordError> {
 
 impl PasswordHasher {
     pub fn new(max_concurrent: usize) -> Self {
-        Self { permits: Arc::new(Semaphore::new(max_concurrent.max(1))) }
+        Self {
+            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+        }
     }
 
     pub async fn hash(&self, password: SecretString) -> Result<String, PasswordError> {
-        let _permit = self.permits.acquire().await.map_err(|_| PasswordError::Closed)?;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| PasswordError::Closed)?;
         tokio::task::spawn_blocking(move || hash_blocking(password.expose_secret())).await?
     }
 
     /// Verifies `password` against `stored` (a PHC string), or against a dummy hash
     /// when there is no stored hash. Returns false in the latter case.
-    pub async fn verify(&self, password: SecretString, stored: Option<String>) -> Result<bool, PasswordError> {
-        let _permit = self.permits.acquire().await.map_err(|_| PasswordError::Closed)?;
+    pub async fn verify(
+        &self,
+        password: SecretString,
+        stored: Option<String>,
+    ) -> Result<bool, PasswordError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| PasswordError::Closed)?;
         tokio::task::spawn_blocking(move || {
             let (phc, real) = match &stored {
                 Some(phc) => (phc.as_str(), true),
                 None => (dummy_hash()?, false),
             };
-            let parsed = PasswordHash::new(phc).map_err(|e| PasswordError::Hashing(e.to_string()))?;
+            let parsed =
+                PasswordHash::new(phc).map_err(|e| PasswordError::Hashing(e.to_string()))?;
             let matches = argon2()?
                 .verify_password(password.expose_secret().as_bytes(), &parsed)
                 .is_ok();
@@ -95,10 +111,23 @@ mod tests {
     #[tokio::test]
     async fn a_hashed_password_verifies_and_a_different_one_does_not() {
         let hasher = PasswordHasher::new(2);
-        let hash = hasher.hash(SecretString::from("correct horse battery")).await.unwrap();
+        let hash = hasher
+            .hash(SecretString::from("correct horse battery"))
+            .await
+            .unwrap();
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(hasher.verify("correct horse battery".into(), Some(hash.clone())).await.unwrap());
-        assert!(!hasher.verify("correct horse battery!".into(), Some(hash)).await.unwrap());
+        assert!(
+            hasher
+                .verify("correct horse battery".into(), Some(hash.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !hasher
+                .verify("correct horse battery!".into(), Some(hash))
+                .await
+                .unwrap()
+        );
     }
 
     #[tokio::test]

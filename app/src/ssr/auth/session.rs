@@ -37,13 +37,18 @@ pub async fn establish(session: &Session, user_id: Uuid, org_id: Uuid) -> Result
     session.cycle_id().await?;
     session.insert(USER_ID, user_id).await?;
     session.insert(ORG_ID, org_id).await?;
-    session.insert(AUTHENTICATED_AT, Utc::now().timestamp()).await?;
+    session
+        .insert(AUTHENTICATED_AT, Utc::now().timestamp())
+        .await?;
     Ok(())
 }
 
 /// Resolves the session to a user, or `None` when it is anonymous, past its absolute
 /// lifetime, or names a membership that no longer exists (those sessions are ended).
-pub async fn current_user(state: &AppState, session: &Session) -> Result<Option<CurrentUser>, SessionError> {
+pub async fn current_user(
+    state: &AppState,
+    session: &Session,
+) -> Result<Option<CurrentUser>, SessionError> {
     let Some(user_id) = session.get::<Uuid>(USER_ID).await? else {
         return Ok(None);
     };
@@ -59,7 +64,11 @@ pub async fn current_user(state: &AppState, session: &Session) -> Result<Option<
         return Ok(None);
     };
     match accounts::membership_with_user(&state.db, user_id, org_id).await? {
-        Some((user, membership, org)) => Ok(Some(CurrentUser { user, membership, org })),
+        Some((user, membership, org)) => Ok(Some(CurrentUser {
+            user,
+            membership,
+            org,
+        })),
         None => {
             session.flush().await?;
             Ok(None)

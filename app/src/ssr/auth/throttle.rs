@@ -76,11 +76,21 @@ mod tests {
     fn an_account_is_throttled_after_its_allowance_whatever_the_ip() {
         let throttle = LoginThrottle::new(settings(3, 100));
         for n in 0..3u8 {
-            assert!(throttle.attempt("a@example.com", Some(IpAddr::from([10, 0, 0, n]))).is_ok());
+            assert!(
+                throttle
+                    .attempt("a@example.com", Some(IpAddr::from([10, 0, 0, n])))
+                    .is_ok()
+            );
         }
-        let wait = throttle.attempt("a@example.com", Some(IpAddr::from([10, 0, 0, 9]))).unwrap_err();
+        let wait = throttle
+            .attempt("a@example.com", Some(IpAddr::from([10, 0, 0, 9])))
+            .unwrap_err();
         assert!(wait > Duration::ZERO && wait <= Duration::from_secs(300));
-        assert!(throttle.attempt("b@example.com", Some(IpAddr::from([10, 0, 0, 9]))).is_ok());
+        assert!(
+            throttle
+                .attempt("b@example.com", Some(IpAddr::from([10, 0, 0, 9])))
+                .is_ok()
+        );
     }
 
     #[test]
@@ -90,6 +100,10 @@ mod tests {
         assert!(throttle.attempt("a@example.com", ip).is_ok());
         assert!(throttle.attempt("b@example.com", ip).is_ok());
         assert!(throttle.attempt("c@example.com", ip).is_err());
-        assert!(throttle.attempt("c@example.com", Some(IpAddr::from([192, 0, 2, 2]))).is_ok());
+        assert!(
+            throttle
+                .attempt("c@example.com", Some(IpAddr::from([192, 0, 2, 2])))
+                .is_ok()
+        );
     }
 }

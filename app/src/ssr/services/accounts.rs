@@ -12,7 +12,10 @@ pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-pub async fn find_user_by_email(db: &impl ConnectionTrait, email: &str) -> Result<Option<user::Model>, DbErr> {
+pub async fn find_user_by_email(
+    db: &impl ConnectionTrait,
+    email: &str,
+) -> Result<Option<user::Model>, DbErr> {
     user::Entity::find()
         .filter(user::Column::Email.eq(normalize_email(email)))
         .one(db)

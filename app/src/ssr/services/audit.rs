@@ -22,10 +22,18 @@ pub mod action {
 /// Who did it.
 #[derive(Debug, Clone)]
 pub enum Actor {
-    User { id: Uuid, email: String },
-    ApiKey { id: Uuid, name: String },
+    User {
+        id: Uuid,
+        email: String,
+    },
+    ApiKey {
+        id: Uuid,
+        name: String,
+    },
     /// The admin CLI or the server itself; the label says which.
-    System { label: &'static str },
+    System {
+        label: &'static str,
+    },
 }
 
 #[derive(Debug, Clone)]

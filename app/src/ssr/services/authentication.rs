@@ -2,8 +2,8 @@
 
 use std::{net::IpAddr, time::Duration};
 
-use secrecy::SecretString;
 use sea_orm::DbErr;
+use secrecy::SecretString;
 use serde_json::json;
 
 use super::{
@@ -18,9 +18,14 @@ use crate::ssr::{
 
 #[derive(Debug)]
 pub enum Authentication {
-    Authenticated { user: user::Model, org_id: uuid::Uuid },
+    Authenticated {
+        user: user::Model,
+        org_id: uuid::Uuid,
+    },
     InvalidCredentials,
-    Throttled { retry_after: Duration },
+    Throttled {
+        retry_after: Duration,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -50,7 +55,10 @@ pub async fn authenticate(
     let verified = if password.chars().count() > MAX_PASSWORD_CHARS {
         false
     } else {
-        state.passwords.verify(SecretString::from(password), stored_hash).await?
+        state
+            .passwords
+            .verify(SecretString::from(password), stored_hash)
+            .await?
     };
 
     let Some(user) = user else {
@@ -58,7 +66,10 @@ pub async fn authenticate(
         return Ok(Authentication::InvalidCredentials);
     };
     let organizations = accounts::organizations_of(&state.db, user.id).await?;
-    let actor = Actor::User { id: user.id, email: user.email.clone() };
+    let actor = Actor::User {
+        id: user.id,
+        email: user.email.clone(),
+    };
     if !verified {
         tracing::info!(user_id = %user.id, ?ip, "sign-in failed: wrong password");
         for (_, org) in &organizations {
@@ -93,5 +104,8 @@ pub async fn authenticate(
         },
     )
     .await?;
-    Ok(Authentication::Authenticated { org_id: org.id, user })
+    Ok(Authentication::Authenticated {
+        org_id: org.id,
+        user,
+    })
 }

@@ -5,8 +5,8 @@ use std::net::IpAddr;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, SqlErr, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, SqlErr, TransactionTrait,
 };
 use secrecy::SecretString;
 use serde_json::json;
@@ -69,12 +69,18 @@ pub fn validate_email(email: &str) -> Result<String, OnboardingError> {
     let plausible = email.chars().count() <= MAX_EMAIL_CHARS
         && !email.chars().any(char::is_whitespace)
         && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && !domain.contains('@') && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
         });
     if plausible {
         Ok(email)
     } else {
-        Err(OnboardingError::Invalid("Enter a valid e-mail address.".to_owned()))
+        Err(OnboardingError::Invalid(
+            "Enter a valid e-mail address.".to_owned(),
+        ))
     }
 }
 
@@ -95,7 +101,10 @@ pub fn validate_password(password: &str) -> Result<(), OnboardingError> {
 
 pub fn validate_org_name(name: &str) -> Result<String, OnboardingError> {
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > MAX_ORG_NAME_CHARS || name.chars().any(char::is_control) {
+    if name.is_empty()
+        || name.chars().count() > MAX_ORG_NAME_CHARS
+        || name.chars().any(char::is_control)
+    {
         return Err(OnboardingError::Invalid(format!(
             "The organization name must be 1 to {MAX_ORG_NAME_CHARS} characters, without control characters."
         )));
@@ -117,7 +126,11 @@ pub fn slugify(name: &str) -> String {
         }
     }
     let slug = slug.trim_end_matches('-').to_owned();
-    if slug.is_empty() { "org".to_owned() } else { slug }
+    if slug.is_empty() {
+        "org".to_owned()
+    } else {
+        slug
+    }
 }
 
 async fn free_slug(db: &impl ConnectionTrait, base: &str) -> Result<String, DbErr> {
@@ -149,7 +162,9 @@ pub async fn create_organization_with_owner(
         return Err(OnboardingError::EmailTaken(email));
     }
     // Hash before opening the transaction: it takes tens of milliseconds.
-    let password_hash = passwords.hash(SecretString::from(new.owner_password)).await?;
+    let password_hash = passwords
+        .hash(SecretString::from(new.owner_password))
+        .await?;
 
     let txn = db.begin().await?;
     let now = Utc::now();
@@ -202,7 +217,13 @@ pub async fn create_organization_with_owner(
     .await?;
 
     let (actor, ip) = match origin {
-        Origin::SetupPage { ip } => (Actor::User { id: owner_id, email: email.clone() }, ip),
+        Origin::SetupPage { ip } => (
+            Actor::User {
+                id: owner_id,
+                email: email.clone(),
+            },
+            ip,
+        ),
         Origin::Cli => (Actor::System { label: "cli" }, None),
     };
     audit::record(
@@ -230,7 +251,11 @@ pub async fn create_organization_with_owner(
     )
     .await?;
     txn.commit().await?;
-    Ok(CreatedOrganization { org_id, slug, owner_id })
+    Ok(CreatedOrganization {
+        org_id,
+        slug,
+        owner_id,
+    })
 }
 
 #[cfg(test)]
@@ -247,8 +272,19 @@ mod tests {
 
     #[test]
     fn email_validation_accepts_plausible_addresses_and_lowercases_them() {
-        assert_eq!(validate_email(" Ada@Example.COM ").unwrap(), "ada@example.com");
-        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a b@example.com", "a@b@example.com"] {
+        assert_eq!(
+            validate_email(" Ada@Example.COM ").unwrap(),
+            "ada@example.com"
+        );
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a b@example.com",
+            "a@b@example.com",
+        ] {
             assert!(validate_email(bad).is_err(), "{bad:?} should be rejected");
         }
     }
