@@ -4,6 +4,7 @@ mod account;
 mod mode;
 mod plan;
 mod role;
+mod vocabulary;
 
 pub use account::{LoginOutcome, OrgSummary, SetupOutcome, SignedInUser};
 pub use mode::Mode;

@@ -1,7 +1,5 @@
+use super::vocabulary::closed_vocabulary;
 use serde::{Deserialize, Serialize};
-use std::{fmt, str::FromStr};
-
-use super::UnknownVariant;
 
 /// Subscription plans. Their limits are defined here and nowhere else.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -26,32 +24,14 @@ pub struct PlanLimits {
     pub requests_per_15_minutes: Option<u32>,
 }
 
+closed_vocabulary!(Plan, "plan", {
+    Starter => ("starter", "Starter"),
+    Professional => ("professional", "Professional"),
+    Business => ("business", "Business"),
+    Enterprise => ("enterprise", "Enterprise"),
+});
+
 impl Plan {
-    pub const ALL: [Plan; 4] = [
-        Plan::Starter,
-        Plan::Professional,
-        Plan::Business,
-        Plan::Enterprise,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Plan::Starter => "starter",
-            Plan::Professional => "professional",
-            Plan::Business => "business",
-            Plan::Enterprise => "enterprise",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Plan::Starter => "Starter",
-            Plan::Professional => "Professional",
-            Plan::Business => "Business",
-            Plan::Enterprise => "Enterprise",
-        }
-    }
-
     /// Starter has no API access (as in the Athenty docs); key counts follow the PDF-API tiers,
     /// request rates the Penvio docs.
     pub fn limits(self) -> PlanLimits {
@@ -80,33 +60,13 @@ impl Plan {
     }
 }
 
-impl fmt::Display for Plan {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
-    }
-}
-
-impl FromStr for Plan {
-    type Err = UnknownVariant;
-
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Plan::ALL
-            .into_iter()
-            .find(|plan| plan.as_str() == value)
-            .ok_or_else(|| UnknownVariant {
-                kind: "plan",
-                value: value.to_owned(),
-            })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn every_plan_round_trips_through_its_stored_text() {
-        for plan in Plan::ALL {
+        for &plan in Plan::ALL {
             assert_eq!(plan.as_str().parse::<Plan>(), Ok(plan));
         }
     }

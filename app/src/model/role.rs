@@ -1,7 +1,5 @@
+use super::vocabulary::closed_vocabulary;
 use serde::{Deserialize, Serialize};
-use std::{fmt, str::FromStr};
-
-use super::UnknownVariant;
 
 /// A member's role in one organization. Stored as lowercase text (checked by the database).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -18,50 +16,17 @@ pub enum Role {
     Viewer,
 }
 
+closed_vocabulary!(Role, "role", {
+    Owner => ("owner", "Owner"),
+    Admin => ("admin", "Admin"),
+    Member => ("member", "Member"),
+    Viewer => ("viewer", "Viewer"),
+});
+
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Owner, Role::Admin, Role::Member, Role::Viewer];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Owner => "owner",
-            Role::Admin => "admin",
-            Role::Member => "member",
-            Role::Viewer => "viewer",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Owner => "Owner",
-            Role::Admin => "Admin",
-            Role::Member => "Member",
-            Role::Viewer => "Viewer",
-        }
-    }
-
     /// Owners and Admins create, edit, roll and revoke keys; the others only read.
     pub fn can_manage_keys(self) -> bool {
         matches!(self, Role::Owner | Role::Admin)
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
-    }
-}
-
-impl FromStr for Role {
-    type Err = UnknownVariant;
-
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|role| role.as_str() == value)
-            .ok_or_else(|| UnknownVariant {
-                kind: "role",
-                value: value.to_owned(),
-            })
     }
 }
 
@@ -71,7 +36,7 @@ mod tests {
 
     #[test]
     fn every_role_round_trips_through_its_stored_text() {
-        for role in Role::ALL {
+        for &role in Role::ALL {
             assert_eq!(role.as_str().parse::<Role>(), Ok(role));
         }
         assert!("superuser".parse::<Role>().is_err());
@@ -80,7 +45,8 @@ mod tests {
     #[test]
     fn only_owners_and_admins_manage_keys() {
         let managers: Vec<Role> = Role::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .filter(|r| r.can_manage_keys())
             .collect();
         assert_eq!(managers, vec![Role::Owner, Role::Admin]);

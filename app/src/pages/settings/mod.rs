@@ -76,7 +76,8 @@ pub fn BillingPage() -> impl IntoView {
                 </thead>
                 <tbody>
                     {Plan::ALL
-                        .into_iter()
+                        .iter()
+                        .copied()
                         .map(|plan| {
                             let limits = plan.limits();
                             let is_current = current == Some(plan);
