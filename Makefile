@@ -8,7 +8,7 @@ export CARGO_TARGET_DIR
 SERVER_BIN := $(CARGO_TARGET_DIR)/release/server
 TEST_POSTGRES_URL ?= postgres://postgres:postgres@127.0.0.1:5432/postgres
 
-.PHONY: run dev build test fmt-check clippy test-rust test-postgres test-sqlite e2e \
+.PHONY: run dev build test bench fmt-check clippy test-rust test-postgres test-sqlite e2e \
         tools system node clean
 
 ## run: build the release site and serve it at http://127.0.0.1:3000 (SQLite in data/)
@@ -25,6 +25,10 @@ build: tools
 
 ## test: everything CI runs
 test: tools system node fmt-check clippy test-rust build e2e
+
+## bench: sign-in timing (release build, SQLite); figures in bench/results/latest.md
+bench: build
+	scripts/bench.sh
 
 fmt-check:
 	cargo fmt --all -- --check

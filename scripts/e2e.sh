@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TARGET_DIR="${CARGO_TARGET_DIR:-target}"
-SERVER_BIN="$TARGET_DIR/release/server"
+SERVER_BIN="${KEYWARD_SERVER_BIN:-$TARGET_DIR/release/server}"
 SITE_ROOT="target/site"
 [ -x "$SERVER_BIN" ] || { echo "missing $SERVER_BIN: run make build first" >&2; exit 1; }
 [ -f "$SITE_ROOT/pkg/keyward.wasm" ] || { echo "missing $SITE_ROOT/pkg/keyward.wasm: run make build first" >&2; exit 1; }

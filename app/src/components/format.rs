@@ -12,6 +12,19 @@ pub fn duration_words(seconds: u64) -> String {
     plural(minutes.div_ceil(60), "hour")
 }
 
+/// `10000` → "10,000".
+pub fn thousands(value: u32) -> String {
+    let digits = value.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
 fn plural(count: u64, unit: &str) -> String {
     if count == 1 {
         format!("1 {unit}")
@@ -22,7 +35,16 @@ fn plural(count: u64, unit: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::duration_words;
+    use super::{duration_words, thousands};
+
+    #[test]
+    fn large_numbers_get_thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(10_000), "10,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
 
     #[test]
     fn durations_read_as_words_rounded_up() {

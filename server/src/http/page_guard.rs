@@ -54,9 +54,12 @@ pub async fn guard_pages(
                 .into_response();
         }
     };
+    let is_landing = path == "/" || path == "/settings";
     match (needs_session, signed_in) {
         (true, false) => Redirect::to("/login").into_response(),
+        // The login page and the bare landing paths lead signed-in users to their keys.
         (false, true) => Redirect::to("/settings/api-keys").into_response(),
+        (true, true) if is_landing => Redirect::to("/settings/api-keys").into_response(),
         _ => next.run(request).await,
     }
 }

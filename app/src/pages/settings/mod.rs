@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    components::placeholder::NotAvailableYet,
+    components::{format::thousands, placeholder::NotAvailableYet},
     model::{Plan, SignedInUser},
 };
 
@@ -51,7 +51,7 @@ pub fn AuditLogPage() -> impl IntoView {
 }
 
 fn limit_text(limit: Option<u32>) -> String {
-    limit.map_or_else(|| "Unlimited".to_owned(), |n| n.to_string())
+    limit.map_or_else(|| "Unlimited".to_owned(), thousands)
 }
 
 #[component]
