@@ -7,6 +7,7 @@ mod helpers;
 mod cli;
 mod health;
 mod login;
+mod organizations;
 mod schema;
 mod sessions;
 mod setup;
