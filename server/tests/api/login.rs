@@ -54,11 +54,18 @@ async fn a_wrong_password_is_a_typed_outcome_and_leaves_no_signed_in_session() {
             .await,
         0
     );
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.sign_in_failed'")
-            .await,
-        1
-    );
+    // Written off the response path (see authentication.rs); wait for it.
+    let mut failures = 0;
+    for _ in 0..50 {
+        failures = app
+            .count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.sign_in_failed'")
+            .await;
+        if failures > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(failures, 1);
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 
 use std::{net::IpAddr, time::Duration};
 
-use sea_orm::DbErr;
+use sea_orm::{DatabaseConnection, DbErr};
 use secrecy::SecretString;
 use serde_json::json;
 
@@ -65,29 +65,23 @@ pub async fn authenticate(
         tracing::info!(?ip, "sign-in failed: unknown e-mail");
         return Ok(Authentication::InvalidCredentials);
     };
+    if !verified {
+        tracing::info!(user_id = %user.id, ?ip, "sign-in failed: wrong password");
+        // Audited off the response path, so a wrong password for a real account
+        // answers as fast as an unknown e-mail (no enumeration by timing).
+        let db = state.db.clone();
+        tokio::spawn(async move {
+            if let Err(err) = audit_failed_sign_in(&db, &user, ip).await {
+                tracing::warn!(%err, "could not audit a failed sign-in");
+            }
+        });
+        return Ok(Authentication::InvalidCredentials);
+    }
     let organizations = accounts::organizations_of(&state.db, user.id).await?;
     let actor = Actor::User {
         id: user.id,
         email: user.email.clone(),
     };
-    if !verified {
-        tracing::info!(user_id = %user.id, ?ip, "sign-in failed: wrong password");
-        for (_, org) in &organizations {
-            audit::record(
-                &state.db,
-                NewAuditEvent {
-                    org_id: Some(org.id),
-                    actor: actor.clone(),
-                    action: action::SIGN_IN_FAILED,
-                    target: Some(("user", user.id.to_string())),
-                    data: json!({ "reason": "wrong_password" }),
-                    ip,
-                },
-            )
-            .await?;
-        }
-        return Ok(Authentication::InvalidCredentials);
-    }
     let Some((_, org)) = organizations.into_iter().next() else {
         tracing::info!(user_id = %user.id, "sign-in refused: user belongs to no organization");
         return Ok(Authentication::InvalidCredentials);
@@ -108,4 +102,29 @@ pub async fn authenticate(
         org_id: org.id,
         user,
     })
+}
+
+async fn audit_failed_sign_in(
+    db: &DatabaseConnection,
+    user: &user::Model,
+    ip: Option<IpAddr>,
+) -> Result<(), DbErr> {
+    for (_, org) in accounts::organizations_of(db, user.id).await? {
+        audit::record(
+            db,
+            NewAuditEvent {
+                org_id: Some(org.id),
+                actor: Actor::User {
+                    id: user.id,
+                    email: user.email.clone(),
+                },
+                action: action::SIGN_IN_FAILED,
+                target: Some(("user", user.id.to_string())),
+                data: json!({ "reason": "wrong_password" }),
+                ip,
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }
