@@ -4,12 +4,14 @@ mod account;
 mod mode;
 mod plan;
 mod role;
+mod scope;
 mod vocabulary;
 
 pub use account::{LoginOutcome, OrgSummary, SetupOutcome, SignedInUser};
 pub use mode::Mode;
 pub use plan::{Plan, PlanLimits};
 pub use role::Role;
+pub use scope::{Scope, scopes_grant};
 
 /// A closed vocabulary stored as text could not be read back.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

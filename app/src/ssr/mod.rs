@@ -5,6 +5,7 @@ pub mod auth;
 pub mod boundary;
 pub mod db;
 pub mod entities;
+pub mod keys;
 pub mod services;
 pub mod setup_gate;
 pub mod state;

@@ -1,0 +1,175 @@
+//! The API key format: `<brand>_<live|test>_<secret><checksum>`.
+//!
+//! - secret: 32 bytes from the OS CSPRNG, base62, left-padded to 43 characters;
+//! - checksum: CRC32 of everything before it, base62, left-padded to 6 characters.
+//!
+//! [`parse`] rejects a wrong brand, mode, length, alphabet or checksum before anything
+//! looks the key up, so junk never reaches a cache or the database.
+
+use rand::{TryRngCore, rngs::OsRng};
+
+use crate::model::Mode;
+
+const BASE62: &str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+pub const SECRET_CHARS: usize = 43;
+pub const CHECKSUM_CHARS: usize = 6;
+/// How much of the secret the display form shows.
+pub const DISPLAY_SECRET_CHARS: usize = 8;
+
+/// A well-formed key. Holds the full key string; never log it.
+pub struct ParsedKey<'a> {
+    pub mode: Mode,
+    pub full: &'a str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum MalformedKey {
+    #[error("wrong prefix")]
+    Prefix,
+    #[error("unknown mode")]
+    Mode,
+    #[error("wrong length")]
+    Length,
+    #[error("character outside the base62 alphabet")]
+    Alphabet,
+    #[error("checksum mismatch")]
+    Checksum,
+}
+
+fn pad_left(digits: String, width: usize) -> String {
+    format!("{digits:0>width$}")
+}
+
+fn checksum(body: &str) -> String {
+    let crc = crc32fast::hash(body.as_bytes());
+    pad_left(base_x::encode(BASE62, &crc.to_be_bytes()), CHECKSUM_CHARS)
+}
+
+fn prefix(brand: &str, mode: Mode) -> String {
+    format!("{brand}_{}_", mode.as_str())
+}
+
+/// A new key for `brand` (validated by the configuration) and `mode`.
+pub fn generate(brand: &str, mode: Mode) -> Result<String, rand::rand_core::OsError> {
+    let mut secret = [0u8; 32];
+    OsRng.try_fill_bytes(&mut secret)?;
+    let body = format!(
+        "{}{}",
+        prefix(brand, mode),
+        pad_left(base_x::encode(BASE62, &secret), SECRET_CHARS)
+    );
+    let sum = checksum(&body);
+    Ok(body + &sum)
+}
+
+pub fn parse<'a>(brand: &str, key: &'a str) -> Result<ParsedKey<'a>, MalformedKey> {
+    let rest = key
+        .strip_prefix(brand)
+        .and_then(|rest| rest.strip_prefix('_'))
+        .ok_or(MalformedKey::Prefix)?;
+    let (mode_text, tail) = rest.split_once('_').ok_or(MalformedKey::Mode)?;
+    let mode = mode_text.parse::<Mode>().map_err(|_| MalformedKey::Mode)?;
+    if tail.len() != SECRET_CHARS + CHECKSUM_CHARS {
+        return Err(MalformedKey::Length);
+    }
+    if !tail.bytes().all(|byte| byte.is_ascii_alphanumeric()) {
+        return Err(MalformedKey::Alphabet);
+    }
+    let (body, sum) = key.split_at(key.len() - CHECKSUM_CHARS);
+    if checksum(body) != sum {
+        return Err(MalformedKey::Checksum);
+    }
+    Ok(ParsedKey { mode, full: key })
+}
+
+/// What lists show: `kw_live_a1b2c3d4` (to be followed by `…` and [`last_four`]).
+pub fn display_prefix(brand: &str, mode: Mode, key: &str) -> String {
+    let start = prefix(brand, mode).len();
+    format!(
+        "{}{}",
+        prefix(brand, mode),
+        &key[start..start + DISPLAY_SECRET_CHARS]
+    )
+}
+
+/// The last four characters of the whole key, as the user sees the end of their string.
+pub fn last_four(key: &str) -> &str {
+    &key[key.len() - 4..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const BRAND: &str = "kw";
+
+    #[test]
+    fn a_generated_key_has_the_documented_shape() {
+        let key = generate(BRAND, Mode::Live).unwrap();
+        assert!(key.starts_with("kw_live_"));
+        assert_eq!(key.len(), "kw_live_".len() + SECRET_CHARS + CHECKSUM_CHARS);
+        let parsed = parse(BRAND, &key).unwrap();
+        assert_eq!(parsed.mode, Mode::Live);
+        assert_eq!(
+            display_prefix(BRAND, Mode::Live, &key).len(),
+            "kw_live_".len() + 8
+        );
+        assert_eq!(last_four(&key), &key[key.len() - 4..]);
+    }
+
+    #[test]
+    fn two_generated_keys_differ() {
+        assert_ne!(
+            generate(BRAND, Mode::Test).unwrap(),
+            generate(BRAND, Mode::Test).unwrap()
+        );
+    }
+
+    #[test]
+    fn each_malformation_is_named() {
+        let key = generate(BRAND, Mode::Test).unwrap();
+        assert_eq!(parse("acme", &key).err(), Some(MalformedKey::Prefix));
+        assert_eq!(parse(BRAND, "kw_prod_abc").err(), Some(MalformedKey::Mode));
+        assert_eq!(
+            parse(BRAND, &key[..key.len() - 1]).err(),
+            Some(MalformedKey::Length)
+        );
+        let mut dashed = key.clone();
+        dashed.replace_range(10..11, "-");
+        assert_eq!(parse(BRAND, &dashed).err(), Some(MalformedKey::Alphabet));
+        let mut tampered = key.clone();
+        let last = tampered.pop().unwrap();
+        tampered.push(if last == 'A' { 'B' } else { 'A' });
+        assert_eq!(parse(BRAND, &tampered).err(), Some(MalformedKey::Checksum));
+        assert!(parse(BRAND, "").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn generated_keys_round_trip(live in any::<bool>()) {
+            let mode = if live { Mode::Live } else { Mode::Test };
+            let key = generate(BRAND, mode).unwrap();
+            let parsed = parse(BRAND, &key).unwrap();
+            prop_assert_eq!(parsed.mode, mode);
+            prop_assert_eq!(parsed.full, key.as_str());
+        }
+
+        #[test]
+        fn any_single_character_change_is_rejected(position in any::<prop::sample::Index>(), replacement in any::<char>()) {
+            let key = generate(BRAND, Mode::Live).unwrap();
+            let index = position.index(key.len());
+            let original = key.as_bytes()[index] as char;
+            prop_assume!(replacement != original);
+            let mut changed: String = key.chars().take(index).collect();
+            changed.push(replacement);
+            changed.extend(key.chars().skip(index + 1));
+            prop_assert!(parse(BRAND, &changed).is_err(), "accepted {changed}");
+        }
+
+        #[test]
+        fn arbitrary_strings_never_panic_the_parser(input in ".{0,80}") {
+            let _ = parse(BRAND, &input);
+        }
+    }
+}
