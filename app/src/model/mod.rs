@@ -1,6 +1,7 @@
 //! Types shared by the WASM UI and the server: the contract of the server functions.
 
 mod account;
+mod api_key;
 mod mode;
 mod plan;
 mod role;
@@ -8,6 +9,7 @@ mod scope;
 mod vocabulary;
 
 pub use account::{LoginOutcome, OrgSummary, SetupOutcome, SignedInUser};
+pub use api_key::{ApiKeySummary, KeyStatus};
 pub use mode::Mode;
 pub use plan::{Plan, PlanLimits};
 pub use role::Role;

@@ -10,7 +10,7 @@ use app::model::{LoginOutcome, Plan, SignedInUser};
 
 use crate::helpers::{PEPPER, TestDatabase, spawn_app_on};
 
-fn run_cli(database: &TestDatabase, args: &[&str], stdin: &str) -> Output {
+pub fn run_cli(database: &TestDatabase, args: &[&str], stdin: &str) -> Output {
     let data_dir = std::env::temp_dir().join(format!("kw-cli-{}", uuid::Uuid::new_v4().simple()));
     let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
         .args(args)
@@ -34,11 +34,11 @@ fn run_cli(database: &TestDatabase, args: &[&str], stdin: &str) -> Output {
     output
 }
 
-fn stdout(output: &Output) -> String {
+pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-fn stderr(output: &Output) -> String {
+pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 

@@ -258,6 +258,11 @@ impl TestApp {
         Owner { org }
     }
 
+    /// The directory holding the SQLite test database, when the backend is SQLite.
+    pub fn sqlite_dir(&self) -> Option<&std::path::Path> {
+        self._database.sqlite_dir.as_deref()
+    }
+
     pub async fn count(&self, sql: &str) -> i64 {
         let row = self
             .db

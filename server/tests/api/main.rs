@@ -6,6 +6,7 @@ mod helpers;
 
 mod cli;
 mod health;
+mod keys;
 mod login;
 mod organizations;
 mod schema;

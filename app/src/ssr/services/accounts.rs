@@ -63,3 +63,45 @@ pub async fn membership_with_user(
     };
     Ok(Some((user, membership, org)))
 }
+
+pub async fn find_organization_by_slug(
+    db: &impl ConnectionTrait,
+    slug: &str,
+) -> Result<Option<organization::Model>, DbErr> {
+    organization::Entity::find()
+        .filter(organization::Column::Slug.eq(slug))
+        .one(db)
+        .await
+}
+
+/// The member a key acts for when none is named: the organization's earliest Owner.
+pub async fn earliest_owner(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+) -> Result<Option<Uuid>, DbErr> {
+    Ok(membership::Entity::find()
+        .filter(membership::Column::OrgId.eq(org_id))
+        .filter(membership::Column::Role.eq(crate::model::Role::Owner))
+        .order_by_asc(membership::Column::CreatedAt)
+        .one(db)
+        .await?
+        .map(|membership| membership.user_id))
+}
+
+/// The user with this e-mail, if they are a member of the organization.
+pub async fn member_by_email(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+    email: &str,
+) -> Result<Option<user::Model>, DbErr> {
+    let Some(user) = find_user_by_email(db, email).await? else {
+        return Ok(None);
+    };
+    let is_member = membership::Entity::find()
+        .filter(membership::Column::OrgId.eq(org_id))
+        .filter(membership::Column::UserId.eq(user.id))
+        .count(db)
+        .await?
+        > 0;
+    Ok(is_member.then_some(user))
+}

@@ -4,4 +4,5 @@
 pub mod accounts;
 pub mod audit;
 pub mod authentication;
+pub mod keys;
 pub mod onboarding;
