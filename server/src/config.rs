@@ -21,8 +21,9 @@ pub enum Environment {
     Production,
 }
 
-/// The server-side secret mixed into every API key hash (HMAC key), with its version
-/// so keys hashed under an older pepper can still be found after a rotation.
+/// The server-side secret mixed into every API key hash (HMAC key). Its version is
+/// stored beside each hash so that a future rotation can tell old hashes from new;
+/// today only one pepper is configured, and changing it invalidates existing keys.
 #[derive(Debug, Clone)]
 pub struct KeyPepper {
     pub secret: SecretString,
@@ -56,6 +57,9 @@ pub enum ConfigError {
         source: std::io::Error,
     },
 }
+
+/// Upper bound for session lifetimes (30 days), which also keeps the arithmetic small.
+const MAX_SESSION_HOURS: u64 = 24 * 30;
 
 fn invalid(name: &'static str, reason: impl Into<String>) -> ConfigError {
     ConfigError::Invalid {
@@ -158,6 +162,10 @@ impl Config {
                 }
             })
             .transpose()?;
+        if environment == Environment::Production && public_url.is_none() {
+            // The CSRF check compares against it; the Host header is client-controlled.
+            return Err(ConfigError::RequiredInProduction("KEYWARD_PUBLIC_URL"));
+        }
         let key_prefix = lookup("KEYWARD_KEY_PREFIX").unwrap_or_else(|| "kw".to_owned());
         validate_key_prefix(&key_prefix)?;
 
@@ -181,16 +189,25 @@ impl Config {
 
         let idle_minutes: u64 = parse_number(&lookup, "KEYWARD_SESSION_IDLE_MINUTES", 60)?;
         let absolute_hours: u64 = parse_number(&lookup, "KEYWARD_SESSION_ABSOLUTE_HOURS", 12)?;
+        if !(1..=MAX_SESSION_HOURS * 60).contains(&idle_minutes) {
+            return Err(invalid(
+                "KEYWARD_SESSION_IDLE_MINUTES",
+                format!("must be 1 to {}", MAX_SESSION_HOURS * 60),
+            ));
+        }
+        if !(1..=MAX_SESSION_HOURS).contains(&absolute_hours) {
+            return Err(invalid(
+                "KEYWARD_SESSION_ABSOLUTE_HOURS",
+                format!("must be 1 to {MAX_SESSION_HOURS}"),
+            ));
+        }
         let absolute_seconds: u64 = parse_number(
             &lookup,
             "KEYWARD_SESSION_ABSOLUTE_SECONDS",
             absolute_hours * 3600,
         )?;
-        if idle_minutes == 0 || absolute_seconds == 0 {
-            return Err(invalid(
-                "KEYWARD_SESSION_*",
-                "session lifetimes must be positive",
-            ));
+        if !(1..=MAX_SESSION_HOURS * 3600).contains(&absolute_seconds) {
+            return Err(invalid("KEYWARD_SESSION_ABSOLUTE_SECONDS", "out of range"));
         }
         let per_account: u32 = parse_number(&lookup, "KEYWARD_LOGIN_ATTEMPTS_PER_ACCOUNT", 10)?;
         let per_ip: u32 = parse_number(&lookup, "KEYWARD_LOGIN_ATTEMPTS_PER_IP", 50)?;
@@ -249,11 +266,19 @@ fn load_or_create_pepper_file(path: &Path) -> Result<SecretString, ConfigError> 
         path: path.to_owned(),
         source,
     };
-    if let Ok(existing) = fs::read_to_string(path) {
-        let existing = existing.trim().to_owned();
-        if existing.len() >= 32 {
+    match fs::read_to_string(path) {
+        Ok(existing) => {
+            let existing = existing.trim().to_owned();
+            // Never regenerate over an existing file: that would orphan every stored key.
+            if existing.len() < 32 {
+                return Err(io_error(std::io::Error::other(
+                    "the file holds fewer than 32 characters",
+                )));
+            }
             return Ok(SecretString::from(existing));
         }
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+        Err(err) => return Err(io_error(err)),
     }
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).map_err(io_error)?;
@@ -261,13 +286,21 @@ fn load_or_create_pepper_file(path: &Path) -> Result<SecretString, ConfigError> 
     let bytes: [u8; 32] = rand::random();
     let pepper = URL_SAFE_NO_PAD.encode(bytes);
     let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    // create_new: if the server and the CLI race on first start, one creates the file
+    // and the other reads it.
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(path).map_err(io_error)?;
+    let mut file = match options.open(path) {
+        Ok(file) => file,
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+            return load_or_create_pepper_file(path);
+        }
+        Err(err) => return Err(io_error(err)),
+    };
     file.write_all(pepper.as_bytes()).map_err(io_error)?;
     tracing::warn!(
         path = %path.display(),
@@ -316,12 +349,45 @@ mod tests {
     }
 
     #[test]
-    fn production_requires_a_pepper() {
+    fn production_requires_a_public_url_and_a_pepper() {
         let err = config_from(&[("KEYWARD_ENV", "production")]).unwrap_err();
+        assert!(matches!(
+            err,
+            ConfigError::RequiredInProduction("KEYWARD_PUBLIC_URL")
+        ));
+        let err = config_from(&[
+            ("KEYWARD_ENV", "production"),
+            ("KEYWARD_PUBLIC_URL", "https://k.example.com"),
+        ])
+        .unwrap_err();
         assert!(matches!(
             err,
             ConfigError::RequiredInProduction("KEYWARD_KEY_PEPPER")
         ));
+    }
+
+    #[test]
+    fn session_lifetimes_are_bounded() {
+        assert!(config_from(&[PEPPER, ("KEYWARD_SESSION_IDLE_MINUTES", "0")]).is_err());
+        assert!(
+            config_from(&[
+                PEPPER,
+                ("KEYWARD_SESSION_ABSOLUTE_HOURS", "18446744073709551615")
+            ])
+            .is_err()
+        );
+        assert!(config_from(&[PEPPER, ("KEYWARD_SESSION_ABSOLUTE_HOURS", "24")]).is_ok());
+    }
+
+    #[test]
+    fn a_short_pepper_file_is_an_error_not_silently_replaced() {
+        let dir = std::env::temp_dir().join(format!("kw-pepper-{}", uuid::Uuid::new_v4()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("pepper");
+        fs::write(&path, "short").unwrap();
+        assert!(load_or_create_pepper_file(&path).is_err());
+        assert_eq!(fs::read_to_string(&path).unwrap(), "short");
+        fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

@@ -10,7 +10,6 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, SqlErr,
-    sea_query::OnConflict,
 };
 use time::OffsetDateTime;
 use tower_sessions::{
@@ -85,19 +84,18 @@ impl SessionStore for DbSessionStore {
         }
     }
 
+    /// Updates an existing record only. A session deleted meanwhile (logout, member
+    /// removed) stays deleted even if a request that loaded it earlier saves it now;
+    /// new sessions go through `create`.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        session::Entity::insert(active_model(record)?)
-            .on_conflict(
-                OnConflict::column(session::Column::Id)
-                    .update_columns([
-                        session::Column::Data,
-                        session::Column::ExpiresAt,
-                        session::Column::UserId,
-                        session::Column::OrgId,
-                    ])
-                    .to_owned(),
-            )
-            .exec_without_returning(&self.db)
+        let model = active_model(record)?;
+        session::Entity::update_many()
+            .set(session::ActiveModel {
+                id: sea_orm::ActiveValue::NotSet,
+                ..model
+            })
+            .filter(session::Column::Id.eq(record.id.to_string()))
+            .exec(&self.db)
             .await
             .map_err(backend)?;
         Ok(())

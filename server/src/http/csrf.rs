@@ -1,8 +1,8 @@
 //! CSRF defence for the admin UI (SECURITY.md #18). Leptos server functions are plain
 //! POST endpoints without tokens, so a state-changing request must come from our own
 //! origin: a foreign `Origin`, or a `Sec-Fetch-Site` other than same-origin, is refused.
-//! Browsers send at least one of the two on every POST; clients that send neither are
-//! not browsers and carry no ambient cookies to abuse.
+//! Browsers send at least one of the two on every POST; a request with neither is only
+//! accepted when it carries no cookie (then there is no ambient session to abuse).
 
 use axum::{
     extract::{Request, State},
@@ -38,6 +38,13 @@ impl OriginPolicy {
     }
 
     pub fn allows(&self, headers: &HeaderMap) -> bool {
+        let has_provenance =
+            headers.contains_key(header::ORIGIN) || headers.contains_key("sec-fetch-site");
+        if !has_provenance && headers.contains_key(header::COOKIE) {
+            // Cookies are what a forged request would abuse; without either header we
+            // cannot tell where this one comes from.
+            return false;
+        }
         let origin_ok = match headers.get(header::ORIGIN) {
             None => true,
             Some(value) => value
@@ -114,6 +121,13 @@ mod tests {
             ("host", "internal:3000"),
             ("origin", "http://internal:3000")
         ])));
+    }
+
+    #[test]
+    fn a_cookie_bearing_request_without_provenance_is_refused() {
+        let policy = OriginPolicy::new(None);
+        assert!(!policy.allows(&headers(&[("host", "a"), ("cookie", "keyward_session=x")])));
+        assert!(policy.allows(&headers(&[("host", "a")])));
     }
 
     #[test]

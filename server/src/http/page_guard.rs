@@ -28,7 +28,7 @@ pub async fn guard_pages(
     request: Request,
     next: Next,
 ) -> Response {
-    if request.method() != Method::GET {
+    if request.method() != Method::GET && request.method() != Method::HEAD {
         return next.run(request).await;
     }
     let path = request.uri().path();

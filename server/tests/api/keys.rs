@@ -379,3 +379,56 @@ async fn a_key_of_another_organization_cannot_be_revoked_from_this_one() {
             .is_empty()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_revokes_change_the_key_once_and_audit_once() {
+    let app = Arc::new(spawn_app().await);
+    let owner = app
+        .create_owner("ada@example.com", PASSWORD, Plan::Business)
+        .await;
+    let key = issue(&app, owner.org.org_id, owner.org.owner_id, "doomed")
+        .await
+        .unwrap()
+        .key;
+    let start = Arc::new(tokio::sync::Barrier::new(10));
+    let tasks: Vec<_> = (0..10)
+        .map(|n| {
+            let (app, start) = (app.clone(), start.clone());
+            let org_id = owner.org.org_id;
+            tokio::spawn(async move {
+                start.wait().await;
+                keys::revoke_key(
+                    &app.db,
+                    key.id,
+                    Some(org_id),
+                    Some(format!("reason {n}")),
+                    Actor::System { label: "test" },
+                    None,
+                )
+                .await
+            })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.unwrap().unwrap().status, KeyStatus::Revoked);
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'api_key.revoked'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_key_cannot_act_for_someone_outside_the_organization() {
+    let app = spawn_app().await;
+    let ada = app
+        .create_owner("ada@example.com", PASSWORD, Plan::Business)
+        .await;
+    let bob = app
+        .create_owner("bob@example.com", PASSWORD, Plan::Business)
+        .await;
+    let attempt = issue(&app, ada.org.org_id, bob.org.owner_id, "for an outsider").await;
+    assert!(matches!(attempt, Err(KeyError::Invalid(_))));
+    assert_eq!(app.count("SELECT COUNT(*) FROM api_keys").await, 0);
+}

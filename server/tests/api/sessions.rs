@@ -203,3 +203,28 @@ async fn removing_a_membership_ends_that_members_session_at_once() {
         .unwrap();
     assert!(me.is_none());
 }
+
+#[tokio::test]
+async fn saving_a_session_that_was_deleted_meanwhile_does_not_bring_it_back() {
+    use server::session_store::DbSessionStore;
+    use tower_sessions::{SessionStore, session::Record};
+
+    let app = spawn_app().await;
+    app.create_owner("ada@example.com", PASSWORD, Plan::Business)
+        .await;
+    app.login("ada@example.com", PASSWORD).await;
+    let id = app.session_cookie().expect("session cookie");
+    let store = DbSessionStore::new(app.db.clone());
+    let session_id = id.parse().expect("a session id");
+    // A request that loaded the session before the logout…
+    let loaded: Record = store.load(&session_id).await.unwrap().expect("record");
+    // …the logout deletes it…
+    store.delete(&session_id).await.unwrap();
+    // …and the slow request saves it afterwards.
+    store.save(&loaded).await.unwrap();
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM sessions WHERE id = '{id}'"))
+            .await,
+        0
+    );
+}

@@ -46,6 +46,8 @@ async fn the_setup_page_is_404_without_the_right_token() {
     let app = spawn_app().await;
     assert_eq!(app.get("/setup").await.status(), 404);
     assert_eq!(app.get("/setup?token=guess").await.status(), 404);
+    let head = app.client.head(app.url("/setup")).send().await.unwrap();
+    assert_eq!(head.status(), 404, "HEAD must not reveal a pending setup");
 }
 
 #[tokio::test]

@@ -22,6 +22,19 @@ pub struct LoginThrottle {
     clock: DefaultClock,
 }
 
+/// IPv6 clients usually hold a whole /64: throttling per address would hand an
+/// attacker 2^64 buckets.
+fn network_of(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => {
+            let mut segments = v6.segments();
+            segments[4..].fill(0);
+            IpAddr::from(segments)
+        }
+    }
+}
+
 fn quota(attempts: NonZeroU32, window: Duration) -> Quota {
     let period = window / attempts.get();
     Quota::with_period(period.max(Duration::from_millis(1)))
@@ -40,7 +53,7 @@ impl LoginThrottle {
 
     /// Records an attempt; `Err(wait)` when either bucket is empty.
     pub fn attempt(&self, normalized_email: &str, ip: Option<IpAddr>) -> Result<(), Duration> {
-        if let Some(ip) = ip {
+        if let Some(ip) = ip.map(network_of) {
             self.per_ip
                 .check_key(&ip)
                 .map_err(|not_until| not_until.wait_time_from(self.clock.now()))?;
@@ -91,6 +104,18 @@ mod tests {
                 .attempt("b@example.com", Some(IpAddr::from([10, 0, 0, 9])))
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn ipv6_addresses_of_one_slash_64_share_a_bucket() {
+        let throttle = LoginThrottle::new(settings(100, 2));
+        let a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert!(throttle.attempt("a@example.com", Some(a)).is_ok());
+        assert!(throttle.attempt("b@example.com", Some(b)).is_ok());
+        assert!(throttle.attempt("c@example.com", Some(b)).is_err());
+        assert!(throttle.attempt("c@example.com", Some(other)).is_ok());
     }
 
     #[test]

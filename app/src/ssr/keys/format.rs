@@ -83,18 +83,18 @@ pub fn parse<'a>(brand: &str, key: &'a str) -> Result<ParsedKey<'a>, MalformedKe
 }
 
 /// What lists show: `kw_live_a1b2c3d4` (to be followed by `…` and [`last_four`]).
-pub fn display_prefix(brand: &str, mode: Mode, key: &str) -> String {
-    let start = prefix(brand, mode).len();
-    format!(
-        "{}{}",
-        prefix(brand, mode),
-        &key[start..start + DISPLAY_SECRET_CHARS]
-    )
+/// `None` when `key` is not a key of this brand and mode.
+pub fn display_prefix(brand: &str, mode: Mode, key: &str) -> Option<String> {
+    let prefix = prefix(brand, mode);
+    let secret_start = key
+        .strip_prefix(prefix.as_str())?
+        .get(..DISPLAY_SECRET_CHARS)?;
+    Some(format!("{prefix}{secret_start}"))
 }
 
 /// The last four characters of the whole key, as the user sees the end of their string.
-pub fn last_four(key: &str) -> &str {
-    &key[key.len() - 4..]
+pub fn last_four(key: &str) -> Option<&str> {
+    key.get(key.len().checked_sub(4)?..)
 }
 
 #[cfg(test)]
@@ -112,10 +112,12 @@ mod tests {
         let parsed = parse(BRAND, &key).unwrap();
         assert_eq!(parsed.mode, Mode::Live);
         assert_eq!(
-            display_prefix(BRAND, Mode::Live, &key).len(),
+            display_prefix(BRAND, Mode::Live, &key).unwrap().len(),
             "kw_live_".len() + 8
         );
-        assert_eq!(last_four(&key), &key[key.len() - 4..]);
+        assert_eq!(last_four(&key), Some(&key[key.len() - 4..]));
+        assert_eq!(display_prefix(BRAND, Mode::Test, &key), None);
+        assert_eq!(last_four("abc"), None);
     }
 
     #[test]

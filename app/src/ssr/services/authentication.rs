@@ -13,6 +13,7 @@ use super::{
 use crate::ssr::{
     auth::password::{MAX_PASSWORD_CHARS, PasswordError},
     entities::user,
+    services::onboarding::MAX_EMAIL_CHARS,
     state::AppState,
 };
 
@@ -46,6 +47,15 @@ pub async fn authenticate(
     ip: Option<IpAddr>,
 ) -> Result<Authentication, AuthenticationError> {
     let email = accounts::normalize_email(email);
+    if email.chars().count() > MAX_EMAIL_CHARS {
+        // Not an e-mail we could have stored: same work as a miss, and no throttle key
+        // (an unbounded string must not become a map key).
+        state
+            .passwords
+            .verify(SecretString::from(password), None)
+            .await?;
+        return Ok(Authentication::InvalidCredentials);
+    }
     if let Err(retry_after) = state.login_throttle.attempt(&email, ip) {
         tracing::warn!(?ip, "sign-in throttled");
         return Ok(Authentication::Throttled { retry_after });

@@ -7,8 +7,8 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
     sea_query::{Expr, Query},
 };
 use serde_json::json;
@@ -18,7 +18,7 @@ use super::audit::{self, Actor, NewAuditEvent};
 use crate::{
     model::{ApiKeySummary, KeyStatus, Mode, Plan, Scope},
     ssr::{
-        entities::{api_key, organization, workspace},
+        entities::{api_key, membership, organization, workspace},
         keys::{format, hash::KeyHasher},
     },
 };
@@ -138,8 +138,11 @@ fn expiry_instant(expiry: Expiry, now: DateTime<Utc>) -> Result<Option<DateTime<
         Expiry::InDays(_) => Err(invalid(format!(
             "expiry: must be 1 to {MAX_EXPIRY_DAYS} days"
         ))),
-        Expiry::At(at) if at > now => Ok(Some(at)),
-        Expiry::At(_) => Err(invalid("expiry: must be in the future")),
+        Expiry::At(at) if at <= now => Err(invalid("expiry: must be in the future")),
+        Expiry::At(at) if at > now + Duration::days(i64::from(MAX_EXPIRY_DAYS)) => Err(invalid(
+            format!("expiry: must be within {MAX_EXPIRY_DAYS} days"),
+        )),
+        Expiry::At(at) => Ok(Some(at)),
     }
 }
 
@@ -234,6 +237,17 @@ pub async fn create_key(
     if locked.rows_affected == 0 {
         return Err(KeyError::NotFound);
     }
+    let is_member = membership::Entity::find()
+        .filter(membership::Column::OrgId.eq(org_id))
+        .filter(membership::Column::UserId.eq(acting_for))
+        .count(&txn)
+        .await?
+        > 0;
+    if !is_member {
+        return Err(invalid(
+            "the member the key acts for does not belong to this organization",
+        ));
+    }
     let org = organization::Entity::find_by_id(org_id)
         .one(&txn)
         .await?
@@ -262,6 +276,12 @@ pub async fn create_key(
         .ok_or_else(|| invalid("workspace: no such workspace in this organization"))?;
 
     let secret = format::generate(issuer.brand, new.mode).map_err(|_| KeyError::Randomness)?;
+    let (Some(display_prefix), Some(last_four)) = (
+        format::display_prefix(issuer.brand, new.mode, &secret),
+        format::last_four(&secret).map(str::to_owned),
+    ) else {
+        return Err(KeyError::Randomness);
+    };
     let model = api_key::ActiveModel {
         id: Set(Uuid::new_v4()),
         org_id: Set(org_id),
@@ -270,8 +290,8 @@ pub async fn create_key(
         description: Set(description),
         mode: Set(new.mode),
         scopes: Set(json!(scopes)),
-        display_prefix: Set(format::display_prefix(issuer.brand, new.mode, &secret)),
-        last_four: Set(format::last_four(&secret).to_owned()),
+        display_prefix: Set(display_prefix),
+        last_four: Set(last_four),
         key_hash: Set(issuer.hasher.hash(&secret).to_vec()),
         pepper_version: Set(issuer.hasher.version()),
         created_by: Set(acting_for),
@@ -344,25 +364,31 @@ pub async fn revoke_key(
             "reason: must be at most {MAX_DESCRIPTION_CHARS} characters"
         ))
     })?;
-    let txn = db.begin().await?;
-    let mut query = api_key::Entity::find_by_id(key_id);
-    if let Some(org_id) = within_org {
-        query = query.filter(api_key::Column::OrgId.eq(org_id));
-    }
-    let key = query.one(&txn).await?.ok_or(KeyError::NotFound)?;
-    let now = Utc::now();
-    if key.revoked_at.is_some() {
-        return Ok(summary(&key, now));
-    }
     let revoked_by = match &actor {
         Actor::User { id, .. } => Some(*id),
         _ => None,
     };
-    let mut active = key.into_active_model();
-    active.revoked_at = Set(Some(now));
-    active.revoked_by = Set(revoked_by);
-    active.revoke_reason = Set(reason.clone());
-    let key = active.update(&txn).await?;
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    // The conditional write comes first: of two concurrent revokes exactly one changes
+    // the row and writes the audit event, and on SQLite the transaction holds the write
+    // lock from its first statement (a read-then-write transaction could not upgrade).
+    let mut revoke = api_key::Entity::update_many()
+        .col_expr(api_key::Column::RevokedAt, Expr::value(now))
+        .col_expr(api_key::Column::RevokedBy, Expr::value(revoked_by))
+        .col_expr(api_key::Column::RevokeReason, Expr::value(reason.clone()))
+        .filter(api_key::Column::Id.eq(key_id))
+        .filter(api_key::Column::RevokedAt.is_null());
+    let mut find = api_key::Entity::find_by_id(key_id);
+    if let Some(org_id) = within_org {
+        revoke = revoke.filter(api_key::Column::OrgId.eq(org_id));
+        find = find.filter(api_key::Column::OrgId.eq(org_id));
+    }
+    let changed = revoke.exec(&txn).await?;
+    let key = find.one(&txn).await?.ok_or(KeyError::NotFound)?;
+    if changed.rows_affected == 0 {
+        return Ok(summary(&key, now));
+    }
     audit::record(
         &txn,
         NewAuditEvent {
@@ -407,6 +433,13 @@ mod tests {
         assert!(expiry_instant(Expiry::InDays(0), now).is_err());
         assert!(expiry_instant(Expiry::InDays(MAX_EXPIRY_DAYS + 1), now).is_err());
         assert!(expiry_instant(Expiry::At(now - Duration::seconds(1)), now).is_err());
+        assert!(
+            expiry_instant(
+                Expiry::At(now + Duration::days(i64::from(MAX_EXPIRY_DAYS) + 1)),
+                now
+            )
+            .is_err()
+        );
     }
 
     #[test]

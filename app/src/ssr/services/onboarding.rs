@@ -25,7 +25,7 @@ use crate::{
 };
 
 pub const MAX_ORG_NAME_CHARS: usize = 100;
-const MAX_EMAIL_CHARS: usize = 254;
+pub const MAX_EMAIL_CHARS: usize = 254;
 const MAX_SLUG_CHARS: usize = 40;
 
 pub struct NewOrganization {
