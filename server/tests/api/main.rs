@@ -12,3 +12,4 @@ mod organizations;
 mod schema;
 mod sessions;
 mod setup;
+mod verification;

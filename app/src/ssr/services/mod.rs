@@ -6,3 +6,4 @@ pub mod audit;
 pub mod authentication;
 pub mod keys;
 pub mod onboarding;
+pub mod verification;
