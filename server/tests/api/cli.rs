@@ -6,7 +6,7 @@ use std::{
     sync::Arc,
 };
 
-use app::model::{LoginOutcome, Plan, SignedInUser};
+use app::model::{LoginOutcome, Plan};
 
 use crate::helpers::{PEPPER, TestDatabase, spawn_app_on};
 
@@ -102,13 +102,7 @@ async fn create_owner_takes_a_password_with_spaces_from_stdin_and_the_owner_can_
         app.login("owner@acme.example", password).await,
         LoginOutcome::SignedIn
     );
-    let me: SignedInUser = app
-        .post_form("/api/current_user", &[])
-        .await
-        .json::<Option<_>>()
-        .await
-        .unwrap()
-        .unwrap();
+    let me = app.current_user().await.expect("signed in");
     assert_eq!(me.org.slug, "acme-corp");
     assert_eq!(me.org.plan, Plan::Professional);
     assert_eq!(

@@ -1,10 +1,15 @@
 use std::{collections::HashMap, path::PathBuf, sync::Arc};
 
 use app::{
-    model::{LoginOutcome, Plan},
+    model::{LoginOutcome, Plan, SignedInUser},
     ssr::{
         auth::password::PasswordHasher,
-        services::onboarding::{self, CreatedOrganization, NewOrganization, Origin},
+        keys::hash::KeyHasher,
+        services::{
+            audit::Actor,
+            keys::{self, IssuedKey, KeyError, KeyIssuer, NewKey},
+            onboarding::{self, CreatedOrganization, NewOrganization, Origin},
+        },
     },
 };
 use reqwest::{Client, Response, cookie::Jar, redirect::Policy};
@@ -111,6 +116,11 @@ pub struct TestApp {
 }
 
 pub const PEPPER: &str = "test-pepper-0123456789abcdef0123456789";
+
+/// Hashes keys with the pepper the test servers use.
+pub fn key_hasher() -> KeyHasher {
+    KeyHasher::new(&secrecy::SecretString::from(PEPPER), 1).expect("a valid pepper")
+}
 
 pub fn base_settings(database_url: &str, data_dir: &std::path::Path) -> HashMap<String, String> {
     [
@@ -226,6 +236,37 @@ impl TestApp {
             "login answers 200 for every outcome"
         );
         response.json().await.expect("a LoginOutcome")
+    }
+
+    /// Who the server thinks is signed in with this client's cookies.
+    pub async fn current_user(&self) -> Option<SignedInUser> {
+        let response = self.post_form("/api/current_user", &[]).await;
+        assert_eq!(response.status(), 200, "current_user answers 200");
+        response.json().await.expect("an Option<SignedInUser>")
+    }
+
+    /// Issues a key through the key service, as the CLI and the UI do.
+    pub async fn issue_key(
+        &self,
+        org_id: Uuid,
+        acting_for: Uuid,
+        new: NewKey,
+    ) -> Result<IssuedKey, KeyError> {
+        let hasher = key_hasher();
+        let issuer = KeyIssuer {
+            hasher: &hasher,
+            brand: "kw",
+        };
+        keys::create_key(
+            &self.db,
+            &issuer,
+            org_id,
+            acting_for,
+            new,
+            Actor::System { label: "test" },
+            None,
+        )
+        .await
     }
 
     /// The value of the session cookie the client holds, if any.

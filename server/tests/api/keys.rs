@@ -5,27 +5,22 @@ use std::sync::Arc;
 use app::{
     model::{KeyStatus, Mode, Plan, Scope},
     ssr::{
-        keys::{format, hash::KeyHasher},
+        keys::format,
         services::{
             audit::Actor,
-            keys::{self, Expiry, KeyError, KeyIssuer, NewKey},
+            keys::{self, Expiry, KeyError, NewKey},
         },
     },
 };
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
-use secrecy::SecretString;
 use serde_json::Value;
 
 use crate::{
     cli::{run_cli, stderr, stdout},
-    helpers::{Backend, PEPPER, TestApp, TestDatabase, backend, spawn_app},
+    helpers::{Backend, TestApp, TestDatabase, backend, spawn_app},
 };
 
 const PASSWORD: &str = "correct horse battery staple";
-
-fn hasher() -> KeyHasher {
-    KeyHasher::new(&SecretString::from(PEPPER), 1).unwrap()
-}
 
 fn new_key(name: &str) -> NewKey {
     NewKey {
@@ -44,21 +39,7 @@ async fn issue(
     owner: uuid::Uuid,
     name: &str,
 ) -> Result<keys::IssuedKey, KeyError> {
-    let hasher = hasher();
-    let issuer = KeyIssuer {
-        hasher: &hasher,
-        brand: "kw",
-    };
-    keys::create_key(
-        &app.db,
-        &issuer,
-        org_id,
-        owner,
-        new_key(name),
-        Actor::System { label: "test" },
-        None,
-    )
-    .await
+    app.issue_key(org_id, owner, new_key(name)).await
 }
 
 #[tokio::test]

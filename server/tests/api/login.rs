@@ -42,12 +42,7 @@ async fn a_wrong_password_is_a_typed_outcome_and_leaves_no_signed_in_session() {
         LoginOutcome::InvalidCredentials
     );
 
-    let me: Option<SignedInUser> = app
-        .post_form("/api/current_user", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me = app.current_user().await;
     assert!(me.is_none());
     assert_eq!(
         app.count("SELECT COUNT(*) FROM sessions WHERE user_id IS NOT NULL")

@@ -1,5 +1,5 @@
 use app::{
-    model::{Plan, Role, SignedInUser},
+    model::{Plan, Role},
     ssr::entities::membership,
 };
 use chrono::Utc;
@@ -31,13 +31,7 @@ async fn a_member_of_two_organizations_can_switch_between_them() {
     .unwrap();
     app.login("ada@example.com", PASSWORD).await;
 
-    let me: SignedInUser = app
-        .post_form("/api/current_user", &[])
-        .await
-        .json::<Option<_>>()
-        .await
-        .unwrap()
-        .unwrap();
+    let me = app.current_user().await.expect("signed in");
     assert_eq!(me.org.slug, ada.org.slug);
     assert_eq!(me.other_orgs.len(), 1);
     assert_eq!(me.other_orgs[0].slug, other.org.slug);
@@ -49,13 +43,7 @@ async fn a_member_of_two_organizations_can_switch_between_them() {
         )
         .await;
     assert_eq!(switched.status(), 200);
-    let me: SignedInUser = app
-        .post_form("/api/current_user", &[])
-        .await
-        .json::<Option<_>>()
-        .await
-        .unwrap()
-        .unwrap();
+    let me = app.current_user().await.expect("signed in");
     assert_eq!(me.org.slug, other.org.slug);
     assert_eq!(me.org.role, Role::Viewer);
     assert_eq!(me.org.plan, Plan::Starter);
@@ -79,13 +67,7 @@ async fn switching_to_an_organization_the_user_is_not_in_answers_404_and_changes
         )
         .await;
     assert_eq!(response.status(), 404);
-    let me: SignedInUser = app
-        .post_form("/api/current_user", &[])
-        .await
-        .json::<Option<_>>()
-        .await
-        .unwrap()
-        .unwrap();
+    let me = app.current_user().await.expect("signed in");
     assert_eq!(me.org.slug, ada.org.slug);
 }
 

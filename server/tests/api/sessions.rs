@@ -1,5 +1,5 @@
 use app::{
-    model::{LoginOutcome, Plan, SignedInUser},
+    model::{LoginOutcome, Plan},
     ssr::entities::{membership, session},
 };
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -77,12 +77,7 @@ async fn logout_deletes_the_session_record_and_ends_the_session() {
             .await,
         0
     );
-    let me: Option<SignedInUser> = app
-        .post_form("/api/current_user", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me = app.current_user().await;
     assert!(me.is_none());
     assert_eq!(
         app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.signed_out'")
@@ -147,12 +142,7 @@ async fn a_session_past_its_absolute_lifetime_is_ignored() {
         LoginOutcome::SignedIn
     );
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-    let me: Option<SignedInUser> = app
-        .post_form("/api/current_user", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me = app.current_user().await;
     assert!(me.is_none());
     assert_eq!(
         app.count("SELECT COUNT(*) FROM sessions WHERE user_id IS NOT NULL")
@@ -174,12 +164,7 @@ async fn an_expired_session_record_is_not_loaded() {
     )
     .await
     .unwrap();
-    let me: Option<SignedInUser> = app
-        .post_form("/api/current_user", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me = app.current_user().await;
     assert!(me.is_none());
 }
 
@@ -195,12 +180,7 @@ async fn removing_a_membership_ends_that_members_session_at_once() {
         .exec(&app.db)
         .await
         .unwrap();
-    let me: Option<SignedInUser> = app
-        .post_form("/api/current_user", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me = app.current_user().await;
     assert!(me.is_none());
 }
 

@@ -1,4 +1,4 @@
-use app::model::{Plan, SetupOutcome, SignedInUser};
+use app::model::{Plan, SetupOutcome};
 
 use crate::helpers::spawn_app;
 
@@ -63,13 +63,7 @@ async fn the_setup_link_creates_the_organization_and_owner_exactly_once() {
     );
 
     // The owner is signed in straight away, on the Business plan.
-    let me: SignedInUser = app
-        .post_form("/api/current_user", &[])
-        .await
-        .json::<Option<_>>()
-        .await
-        .unwrap()
-        .unwrap();
+    let me = app.current_user().await.expect("signed in");
     assert_eq!(me.email, "owner@acme.example");
     assert_eq!(me.org.name, "Acme Corp");
     assert_eq!(me.org.plan, Plan::Business);

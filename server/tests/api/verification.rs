@@ -7,7 +7,7 @@ use app::{
         keys::{format::MalformedKey, hash::KeyHasher},
         services::{
             audit::Actor,
-            keys::{self, Expiry, KeyIssuer, NewKey},
+            keys::{self, Expiry, NewKey},
             verification::{Rejection, VerificationError, verify_key},
         },
     },
@@ -16,20 +16,15 @@ use chrono::{Duration, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use secrecy::SecretString;
 
-use crate::helpers::{PEPPER, TestApp, spawn_app};
+use crate::helpers::{TestApp, key_hasher, spawn_app};
 
 const PASSWORD: &str = "correct horse battery staple";
 
 fn hasher() -> KeyHasher {
-    KeyHasher::new(&SecretString::from(PEPPER), 1).unwrap()
+    key_hasher()
 }
 
 async fn issue(app: &TestApp, org_id: uuid::Uuid, owner: uuid::Uuid) -> keys::IssuedKey {
-    let hasher = hasher();
-    let issuer = KeyIssuer {
-        hasher: &hasher,
-        brand: "kw",
-    };
     let new = NewKey {
         name: "integration".to_owned(),
         description: None,
@@ -38,17 +33,7 @@ async fn issue(app: &TestApp, org_id: uuid::Uuid, owner: uuid::Uuid) -> keys::Is
         workspace_slug: None,
         expiry: Expiry::InDays(30),
     };
-    keys::create_key(
-        &app.db,
-        &issuer,
-        org_id,
-        owner,
-        new,
-        Actor::System { label: "test" },
-        None,
-    )
-    .await
-    .unwrap()
+    app.issue_key(org_id, owner, new).await.unwrap()
 }
 
 fn rejection(result: Result<impl std::fmt::Debug, VerificationError>) -> Rejection {

@@ -166,21 +166,37 @@ pub async fn create_organization_with_owner(
         .hash(SecretString::from(new.owner_password))
         .await?;
 
-    let txn = db.begin().await?;
     let now = Utc::now();
     let org_id = Uuid::new_v4();
     let owner_id = Uuid::new_v4();
-    let slug = free_slug(&txn, &slugify(&org_name)).await?;
-
-    organization::Entity::insert(organization::ActiveModel {
-        id: Set(org_id),
-        name: Set(org_name.clone()),
-        slug: Set(slug.clone()),
-        plan: Set(new.plan),
-        created_at: Set(now),
-    })
-    .exec_without_returning(&txn)
-    .await?;
+    // The slug is chosen before the transaction and the organization row is its first
+    // statement: on SQLite a transaction that reads before writing cannot take the
+    // write lock under contention. Losing a race for the slug just means another try.
+    let mut attempts = 0;
+    let (txn, slug) = loop {
+        attempts += 1;
+        let slug = free_slug(db, &slugify(&org_name)).await?;
+        let txn = db.begin().await?;
+        let inserted = organization::Entity::insert(organization::ActiveModel {
+            id: Set(org_id),
+            name: Set(org_name.clone()),
+            slug: Set(slug.clone()),
+            plan: Set(new.plan),
+            created_at: Set(now),
+        })
+        .exec_without_returning(&txn)
+        .await;
+        match inserted {
+            Ok(_) => break (txn, slug),
+            Err(err)
+                if attempts < 3
+                    && matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
+            {
+                txn.rollback().await?;
+            }
+            Err(err) => return Err(err.into()),
+        }
+    };
     workspace::Entity::insert(workspace::ActiveModel {
         id: Set(Uuid::new_v4()),
         org_id: Set(org_id),
