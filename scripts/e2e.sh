@@ -4,6 +4,7 @@
 # to have run (make e2e does it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT="$PWD"
 
 TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 SERVER_BIN="${KEYWARD_SERVER_BIN:-$TARGET_DIR/release/server}"
@@ -21,7 +22,7 @@ SERVER_PID=""
 cleanup() {
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
   psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)" >/dev/null 2>&1 || true
-  mkdir -p end2end/test-results && cp "$LOG" end2end/test-results/server.log 2>/dev/null || true
+  mkdir -p "$ROOT/end2end/test-results" && cp "$LOG" "$ROOT/end2end/test-results/server.log" 2>/dev/null || true
   rm -rf "$RUN_DIR"
 }
 trap cleanup EXIT
