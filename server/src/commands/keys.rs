@@ -4,6 +4,7 @@
 use app::{
     model::{ApiKeySummary, Mode, Scope},
     ssr::{
+        entities::organization,
         keys::hash::KeyHasher,
         services::{
             accounts,
@@ -12,6 +13,7 @@ use app::{
         },
     },
 };
+use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -43,6 +45,16 @@ fn parse_scopes(raw: &str) -> Result<Vec<Scope>, String> {
         .collect()
 }
 
+async fn organization_by_slug(
+    db: &DatabaseConnection,
+    slug: &str,
+) -> Result<organization::Model, String> {
+    accounts::find_organization_by_slug(db, slug)
+        .await
+        .map_err(|err| err.to_string())?
+        .ok_or_else(|| format!("no organization with the slug {slug}"))
+}
+
 fn to_json(value: &impl Serialize) -> Result<String, String> {
     serde_json::to_string(value).map_err(|err| format!("cannot encode the result: {err}"))
 }
@@ -62,10 +74,7 @@ pub async fn run(command: KeysCommand, config: Config) -> Result<(), String> {
             never_expires,
             acting_as,
         } => {
-            let org = accounts::find_organization_by_slug(&db, &org_slug)
-                .await
-                .map_err(|err| err.to_string())?
-                .ok_or_else(|| format!("no organization with the slug {org_slug}"))?;
+            let org = organization_by_slug(&db, &org_slug).await?;
             let acting_for = match acting_as {
                 Some(email) => {
                     accounts::member_by_email(&db, org.id, &email)
@@ -115,10 +124,7 @@ pub async fn run(command: KeysCommand, config: Config) -> Result<(), String> {
             Ok(())
         }
         KeysCommand::List { org_slug } => {
-            let org = accounts::find_organization_by_slug(&db, &org_slug)
-                .await
-                .map_err(|err| err.to_string())?
-                .ok_or_else(|| format!("no organization with the slug {org_slug}"))?;
+            let org = organization_by_slug(&db, &org_slug).await?;
             for key in keys::list_keys(&db, org.id, LIST_LIMIT)
                 .await
                 .map_err(|err| err.to_string())?

@@ -97,11 +97,19 @@ pub async fn member_by_email(
     let Some(user) = find_user_by_email(db, email).await? else {
         return Ok(None);
     };
-    let is_member = membership::Entity::find()
+    Ok(is_member(db, org_id, user.id).await?.then_some(user))
+}
+
+/// Whether the user belongs to the organization (in any role).
+pub async fn is_member(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+    user_id: Uuid,
+) -> Result<bool, DbErr> {
+    Ok(membership::Entity::find()
         .filter(membership::Column::OrgId.eq(org_id))
-        .filter(membership::Column::UserId.eq(user.id))
+        .filter(membership::Column::UserId.eq(user_id))
         .count(db)
         .await?
-        > 0;
-    Ok(is_member.then_some(user))
+        > 0)
 }

@@ -14,11 +14,14 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::audit::{self, Actor, NewAuditEvent};
+use super::{
+    accounts,
+    audit::{self, Actor, NewAuditEvent},
+};
 use crate::{
     model::{ApiKeySummary, KeyStatus, Mode, Plan, Scope},
     ssr::{
-        entities::{api_key, membership, organization, workspace},
+        entities::{api_key, organization, workspace},
         keys::{format, hash::KeyHasher},
     },
 };
@@ -146,10 +149,13 @@ fn expiry_instant(expiry: Expiry, now: DateTime<Utc>) -> Result<Option<DateTime<
     }
 }
 
-fn stored_scopes(value: &serde_json::Value) -> Vec<Scope> {
+/// The scopes column as the catalogue; an unreadable value grants nothing.
+pub fn stored_scopes(value: &serde_json::Value) -> Vec<Scope> {
     serde_json::from_value(value.clone()).unwrap_or_default()
 }
 
+/// The one definition of revoked and expired (`expires_at <= now`: refused at the
+/// instant of expiry), shared by lists and by verification.
 pub fn status_of(key: &api_key::Model, now: DateTime<Utc>) -> KeyStatus {
     if key.revoked_at.is_some() {
         KeyStatus::Revoked
@@ -237,13 +243,7 @@ pub async fn create_key(
     if locked.rows_affected == 0 {
         return Err(KeyError::NotFound);
     }
-    let is_member = membership::Entity::find()
-        .filter(membership::Column::OrgId.eq(org_id))
-        .filter(membership::Column::UserId.eq(acting_for))
-        .count(&txn)
-        .await?
-        > 0;
-    if !is_member {
+    if !accounts::is_member(&txn, org_id, acting_for).await? {
         return Err(invalid(
             "the member the key acts for does not belong to this organization",
         ));

@@ -6,10 +6,12 @@
 //! belongs to the organization → the plan includes API access.
 
 use chrono::{DateTime, Utc};
+
+use super::keys;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
 use crate::{
-    model::{Mode, Role, Scope},
+    model::{KeyStatus, Mode, Role, Scope},
     ssr::{
         entities::{api_key, membership, organization},
         keys::{
@@ -74,11 +76,10 @@ pub async fn verify_key(
         .await?
         .filter(|key| KeyHasher::matches(&key.key_hash, &hash) && key.mode == parsed.mode)
         .ok_or(Rejection::Unknown)?;
-    if key.revoked_at.is_some() {
-        return Err(Rejection::Revoked.into());
-    }
-    if key.expires_at.is_some_and(|at| at <= now) {
-        return Err(Rejection::Expired.into());
+    match keys::status_of(&key, now) {
+        KeyStatus::Revoked => return Err(Rejection::Revoked.into()),
+        KeyStatus::Expired => return Err(Rejection::Expired.into()),
+        KeyStatus::Active => {}
     }
     let acting = membership::Entity::find()
         .filter(membership::Column::OrgId.eq(key.org_id))
@@ -92,7 +93,7 @@ pub async fn verify_key(
     if !org.plan.limits().api_access {
         return Err(Rejection::NoApiAccess.into());
     }
-    let scopes = serde_json::from_value(key.scopes.clone()).unwrap_or_default();
+    let scopes = keys::stored_scopes(&key.scopes);
     Ok(VerifiedKey {
         mode: key.mode,
         scopes,
