@@ -34,6 +34,19 @@ pub fn run_cli(database: &TestDatabase, args: &[&str], stdin: &str) -> Output {
     output
 }
 
+/// `server admin create-owner --org <org> --email <email> [extra…]`, the password on stdin.
+pub fn create_owner_with_cli(
+    database: &TestDatabase,
+    org: &str,
+    email: &str,
+    password: &str,
+    extra: &[&str],
+) -> Output {
+    let mut args = vec!["admin", "create-owner", "--org", org, "--email", email];
+    args.extend_from_slice(extra);
+    run_cli(database, &args, &format!("{password}\n"))
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -63,19 +76,12 @@ async fn create_owner_takes_a_password_with_spaces_from_stdin_and_the_owner_can_
     let migrated = run_cli(&database, &["migrate"], "");
     assert!(migrated.status.success(), "{}", stderr(&migrated));
 
-    let output = run_cli(
+    let output = create_owner_with_cli(
         &database,
-        &[
-            "admin",
-            "create-owner",
-            "--org",
-            "Acme Corp",
-            "--email",
-            "Owner@Acme.example",
-            "--plan",
-            "professional",
-        ],
-        &format!("{password}\n"),
+        "Acme Corp",
+        "Owner@Acme.example",
+        password,
+        &["--plan", "professional"],
     );
     assert!(output.status.success(), "{}", stderr(&output));
     let slug = stdout(&output)
@@ -114,31 +120,21 @@ async fn create_owner_takes_a_password_with_spaces_from_stdin_and_the_owner_can_
 #[tokio::test]
 async fn create_owner_refuses_an_email_that_already_exists() {
     let database = TestDatabase::create().await;
-    let args = [
-        "admin",
-        "create-owner",
-        "--org",
-        "Acme",
-        "--email",
-        "owner@acme.example",
-    ];
-    assert!(
-        run_cli(&database, &args, "a good long password\n")
-            .status
-            .success()
-    );
-
-    let again = run_cli(
+    let first = create_owner_with_cli(
         &database,
-        &[
-            "admin",
-            "create-owner",
-            "--org",
-            "Other",
-            "--email",
-            "OWNER@acme.example",
-        ],
-        "another long password\n",
+        "Acme",
+        "owner@acme.example",
+        "a good long password",
+        &[],
+    );
+    assert!(first.status.success());
+
+    let again = create_owner_with_cli(
+        &database,
+        "Other",
+        "OWNER@acme.example",
+        "another long password",
+        &[],
     );
     assert!(!again.status.success());
     assert!(
@@ -152,18 +148,7 @@ async fn create_owner_refuses_an_email_that_already_exists() {
 #[tokio::test]
 async fn create_owner_refuses_a_short_password_and_writes_nothing() {
     let database = Arc::new(TestDatabase::create().await);
-    let output = run_cli(
-        &database,
-        &[
-            "admin",
-            "create-owner",
-            "--org",
-            "Acme",
-            "--email",
-            "o@acme.example",
-        ],
-        "short\n",
-    );
+    let output = create_owner_with_cli(&database, "Acme", "o@acme.example", "short", &[]);
     assert!(!output.status.success());
     assert!(
         stderr(&output).contains("at least 12 characters"),
@@ -177,29 +162,19 @@ async fn create_owner_refuses_a_short_password_and_writes_nothing() {
 #[tokio::test]
 async fn a_second_organization_with_the_same_name_gets_its_own_slug() {
     let database = TestDatabase::create().await;
-    let first = run_cli(
+    let first = create_owner_with_cli(
         &database,
-        &[
-            "admin",
-            "create-owner",
-            "--org",
-            "Acme",
-            "--email",
-            "a@acme.example",
-        ],
-        "a good long password\n",
+        "Acme",
+        "a@acme.example",
+        "a good long password",
+        &[],
     );
-    let second = run_cli(
+    let second = create_owner_with_cli(
         &database,
-        &[
-            "admin",
-            "create-owner",
-            "--org",
-            "Acme",
-            "--email",
-            "b@acme.example",
-        ],
-        "a good long password\n",
+        "Acme",
+        "b@acme.example",
+        "a good long password",
+        &[],
     );
     assert_eq!(stdout(&first).trim(), "acme");
     assert_eq!(stdout(&second).trim(), "acme-2");

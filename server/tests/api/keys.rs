@@ -16,7 +16,7 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::Value;
 
 use crate::{
-    cli::{run_cli, stderr, stdout},
+    cli::{create_owner_with_cli, run_cli, stderr, stdout},
     helpers::{Backend, TestApp, TestDatabase, backend, spawn_app},
 };
 
@@ -45,18 +45,7 @@ async fn issue(
 #[tokio::test]
 async fn the_cli_creates_lists_and_revokes_a_key_showing_the_secret_only_once() {
     let database = Arc::new(TestDatabase::create().await);
-    let created = run_cli(
-        &database,
-        &[
-            "admin",
-            "create-owner",
-            "--org",
-            "Acme",
-            "--email",
-            "o@acme.example",
-        ],
-        &format!("{PASSWORD}\n"),
-    );
+    let created = create_owner_with_cli(&database, "Acme", "o@acme.example", PASSWORD, &[]);
     assert!(created.status.success(), "{}", stderr(&created));
 
     let output = run_cli(
@@ -129,19 +118,12 @@ async fn the_cli_creates_lists_and_revokes_a_key_showing_the_secret_only_once() 
 #[tokio::test]
 async fn the_cli_refuses_keys_for_a_starter_organization_and_for_non_members() {
     let database = TestDatabase::create().await;
-    let created = run_cli(
+    let created = create_owner_with_cli(
         &database,
-        &[
-            "admin",
-            "create-owner",
-            "--org",
-            "Small",
-            "--email",
-            "o@small.example",
-            "--plan",
-            "starter",
-        ],
-        &format!("{PASSWORD}\n"),
+        "Small",
+        "o@small.example",
+        PASSWORD,
+        &["--plan", "starter"],
     );
     assert!(created.status.success(), "{}", stderr(&created));
     let refused = run_cli(
