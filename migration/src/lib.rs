@@ -9,6 +9,8 @@ mod m20261123_000001_create_tenancy;
 mod m20261123_000002_create_sessions;
 mod m20261123_000003_create_api_keys;
 mod m20261123_000004_create_audit_events;
+mod m20261123_000005_create_api_key_usage;
+mod m20261123_000006_create_sandbox_resources;
 mod sql;
 
 pub struct Migrator;
@@ -21,6 +23,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_create_sessions::Migration),
             Box::new(m20261123_000003_create_api_keys::Migration),
             Box::new(m20261123_000004_create_audit_events::Migration),
+            Box::new(m20261123_000005_create_api_key_usage::Migration),
+            Box::new(m20261123_000006_create_sandbox_resources::Migration),
         ]
     }
 }

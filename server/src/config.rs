@@ -40,6 +40,8 @@ pub struct Config {
     pub key_prefix: String,
     pub sessions: SessionSettings,
     pub login_throttle: ThrottleSettings,
+    /// How often counted `/v1` usage is written to the database.
+    pub usage_flush_interval: Duration,
     pub data_dir: PathBuf,
     pub site_root: PathBuf,
     pub site_pkg_dir: String,
@@ -211,6 +213,13 @@ impl Config {
         }
         let per_account: u32 = parse_number(&lookup, "KEYWARD_LOGIN_ATTEMPTS_PER_ACCOUNT", 10)?;
         let per_ip: u32 = parse_number(&lookup, "KEYWARD_LOGIN_ATTEMPTS_PER_IP", 50)?;
+        let usage_flush_ms: u64 = parse_number(&lookup, "KEYWARD_USAGE_FLUSH_MS", 5_000)?;
+        if !(100..=300_000).contains(&usage_flush_ms) {
+            return Err(invalid(
+                "KEYWARD_USAGE_FLUSH_MS",
+                "must be 100 to 300000 milliseconds",
+            ));
+        }
 
         Ok(Self {
             bind_addr,
@@ -231,6 +240,7 @@ impl Config {
                 attempts_per_ip: non_zero("KEYWARD_LOGIN_ATTEMPTS_PER_IP", per_ip)?,
                 window: Duration::from_secs(15 * 60),
             },
+            usage_flush_interval: Duration::from_millis(usage_flush_ms),
             data_dir,
             site_root: PathBuf::from(
                 lookup("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()),

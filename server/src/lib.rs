@@ -9,3 +9,4 @@ pub mod http;
 pub mod session_store;
 pub mod startup;
 pub mod telemetry;
+pub mod v1;

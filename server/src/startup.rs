@@ -7,9 +7,10 @@ use app::{
     ssr::{
         auth::{password::PasswordHasher, throttle::LoginThrottle},
         db,
-        services::accounts,
+        keys::hash::{InvalidPepper, KeyHasher},
+        services::{accounts, usage::UsageMeter},
         setup_gate::SetupGate,
-        state::AppState,
+        state::{AppState, KeySettings},
     },
 };
 use axum::{Router, middleware, routing::get};
@@ -29,6 +30,7 @@ use crate::{
     config::{Config, Environment},
     http::{csrf, health, page_guard},
     session_store::DbSessionStore,
+    v1,
 };
 
 /// Admin-UI request bodies are small forms; anything larger is refused with 413.
@@ -47,6 +49,8 @@ pub enum StartupError {
     },
     #[error("cannot create the data directory: {0}")]
     DataDir(#[source] std::io::Error),
+    #[error(transparent)]
+    Pepper(#[from] InvalidPepper),
 }
 
 pub struct Application {
@@ -55,6 +59,8 @@ pub struct Application {
     address: SocketAddr,
     setup_url: Option<String>,
     db: DatabaseConnection,
+    usage: UsageMeter,
+    usage_flush_interval: Duration,
 }
 
 /// Connects and migrates; shared by `serve` and the CLI.
@@ -153,6 +159,11 @@ impl Application {
             tracing::warn!(%err, "could not precompute the dummy password hash");
         }
         let login_throttle = Arc::new(LoginThrottle::new(config.login_throttle));
+        let keys = Arc::new(KeySettings {
+            brand: config.key_prefix.clone(),
+            hasher: KeyHasher::new(&config.key_pepper.secret, config.key_pepper.version)?,
+        });
+        let usage = UsageMeter::default();
         let state = AppState {
             db: db.clone(),
             leptos_options: leptos_options(&config, address),
@@ -160,6 +171,8 @@ impl Application {
             passwords,
             login_throttle: login_throttle.clone(),
             setup_gate,
+            keys,
+            usage: usage.clone(),
         };
         let store = DbSessionStore::new(db.clone());
         spawn_housekeeping(store.clone(), login_throttle);
@@ -170,6 +183,8 @@ impl Application {
             address,
             setup_url,
             db,
+            usage,
+            usage_flush_interval: config.usage_flush_interval,
         })
     }
 
@@ -186,18 +201,36 @@ impl Application {
         &self.db
     }
 
-    /// Serves until `shutdown` resolves, then finishes in-flight requests.
+    pub fn usage_meter(&self) -> &UsageMeter {
+        &self.usage
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight requests and writes
+    /// the usage counted so far: a graceful stop loses no usage.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(
+        let flusher = self
+            .usage
+            .spawn_flusher(self.db.clone(), self.usage_flush_interval);
+        let served = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+        flusher.abort();
+        match self.usage.flush(&self.db).await {
+            Ok(flushed) => tracing::info!(requests = flushed.requests, "usage written at shutdown"),
+            Err(err) => tracing::error!(
+                %err,
+                pending = self.usage.pending_requests(),
+                "could not write usage at shutdown"
+            ),
+        }
+        served
     }
 }
 
@@ -224,6 +257,7 @@ fn router(config: &Config, state: AppState, store: DbSessionStore) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .nest("/v1", v1::router(state.clone()))
         .with_state(state)
         .merge(site)
         // Spans carry the path only: query strings may hold the setup token.

@@ -3,6 +3,7 @@
 mod account;
 mod api_key;
 mod mode;
+mod page;
 mod plan;
 mod role;
 mod scope;
@@ -11,9 +12,10 @@ mod vocabulary;
 pub use account::{LoginOutcome, OrgSummary, SetupOutcome, SignedInUser};
 pub use api_key::{ApiKeySummary, KeyStatus};
 pub use mode::Mode;
+pub use page::Page;
 pub use plan::{Plan, PlanLimits};
 pub use role::Role;
-pub use scope::{Scope, scopes_grant};
+pub use scope::{Scope, key_allows, scopes_grant};
 
 /// A closed vocabulary stored as text could not be read back.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -25,6 +25,12 @@ closed_vocabulary!(Role, "role", {
 
 impl Role {
     /// Owners and Admins create, edit, roll and revoke keys; the others only read.
+    /// What a key acting for this role may do with data: every role reads; only
+    /// Viewers cannot write.
+    pub fn can_write_data(self) -> bool {
+        !matches!(self, Role::Viewer)
+    }
+
     pub fn can_manage_keys(self) -> bool {
         matches!(self, Role::Owner | Role::Admin)
     }
@@ -40,6 +46,13 @@ mod tests {
             assert_eq!(role.as_str().parse::<Role>(), Ok(role));
         }
         assert!("superuser".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn viewers_are_the_only_read_only_role() {
+        assert!(Role::Owner.can_write_data());
+        assert!(Role::Member.can_write_data());
+        assert!(!Role::Viewer.can_write_data());
     }
 
     #[test]

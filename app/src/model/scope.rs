@@ -47,6 +47,18 @@ impl Scope {
         }
     }
 
+    /// Whether the scope allows changing data (a Viewer's keys never do).
+    pub fn is_write(self) -> bool {
+        matches!(
+            self,
+            Scope::All
+                | Scope::ClientsWrite
+                | Scope::EnvelopesWrite
+                | Scope::VerificationsWrite
+                | Scope::WebhooksWrite
+        )
+    }
+
     /// Whether holding `self` allows an action that requires `required`.
     pub fn grants(self, required: Scope) -> bool {
         self == Scope::All || self == required || self.implied_read() == Some(required)
@@ -56,6 +68,12 @@ impl Scope {
 /// Whether any of the `held` scopes allows `required`.
 pub fn scopes_grant(held: &[Scope], required: Scope) -> bool {
     held.iter().any(|scope| scope.grants(required))
+}
+
+/// A key's effective rights: its scopes, intersected with what the role of the
+/// member it acts for allows on data.
+pub fn key_allows(held: &[Scope], acting_role: super::Role, required: Scope) -> bool {
+    scopes_grant(held, required) && (!required.is_write() || acting_role.can_write_data())
 }
 
 impl From<Scope> for String {
@@ -97,6 +115,23 @@ mod tests {
         assert!(scopes_grant(
             &[Scope::EnvelopesRead, Scope::AuditRead],
             Scope::AuditRead
+        ));
+    }
+
+    #[test]
+    fn a_viewers_key_reads_but_never_writes_whatever_its_scopes() {
+        use crate::model::Role;
+        assert!(key_allows(&[Scope::All], Role::Viewer, Scope::ClientsRead));
+        assert!(!key_allows(
+            &[Scope::All],
+            Role::Viewer,
+            Scope::ClientsWrite
+        ));
+        assert!(key_allows(&[Scope::All], Role::Member, Scope::ClientsWrite));
+        assert!(!key_allows(
+            &[Scope::ClientsRead],
+            Role::Owner,
+            Scope::ClientsWrite
         ));
     }
 

@@ -6,6 +6,8 @@ use sea_orm::DatabaseConnection;
 
 use super::{
     auth::{password::PasswordHasher, throttle::LoginThrottle},
+    keys::hash::KeyHasher,
+    services::usage::UsageMeter,
     setup_gate::SetupGate,
 };
 
@@ -18,6 +20,16 @@ pub struct AppState {
     pub passwords: PasswordHasher,
     pub login_throttle: Arc<LoginThrottle>,
     pub setup_gate: SetupGate,
+    pub keys: Arc<KeySettings>,
+    pub usage: UsageMeter,
+}
+
+/// How keys are minted and recognised: the brand in front of every key and the
+/// keyed hash under the current pepper.
+#[derive(Debug)]
+pub struct KeySettings {
+    pub brand: String,
+    pub hasher: KeyHasher,
 }
 
 /// Admin session lifetimes: sessions end after `idle` without a request, and in any

@@ -9,7 +9,8 @@ use app::{
         services::{
             accounts,
             audit::Actor,
-            keys::{self, DEFAULT_EXPIRY_DAYS, Expiry, KeyIssuer, NewKey},
+            keys::{self, DEFAULT_EXPIRY_DAYS, Expiry, KeyFilter, KeyIssuer, NewKey},
+            pagination::{MAX_PAGE_SIZE, PageRequest},
         },
     },
 };
@@ -24,7 +25,6 @@ use crate::{
 };
 
 const CLI_ACTOR: Actor = Actor::System { label: "cli" };
-const LIST_LIMIT: u64 = 10_000;
 
 #[derive(Serialize)]
 struct CreatedKey<'a> {
@@ -125,13 +125,25 @@ pub async fn run(command: KeysCommand, config: Config) -> Result<(), String> {
         }
         KeysCommand::List { org_slug } => {
             let org = organization_by_slug(&db, &org_slug).await?;
-            for key in keys::list_keys(&db, org.id, LIST_LIMIT)
-                .await
-                .map_err(|err| err.to_string())?
-            {
-                println!("{}", to_json(&key)?);
+            let mut page = PageRequest {
+                limit: MAX_PAGE_SIZE,
+                after: None,
+            };
+            loop {
+                let listed = keys::list_keys(&db, org.id, &KeyFilter::default(), page)
+                    .await
+                    .map_err(|err| err.to_string())?;
+                for key in &listed.data {
+                    println!("{}", to_json(key)?);
+                }
+                match listed.next_cursor {
+                    Some(cursor) => {
+                        page = PageRequest::new(Some(MAX_PAGE_SIZE), Some(&cursor))
+                            .map_err(|err| err.to_string())?;
+                    }
+                    None => return Ok(()),
+                }
             }
-            Ok(())
         }
         KeysCommand::Revoke { id } => {
             let key_id: Uuid = id.parse().map_err(|_| format!("{id} is not a key id"))?;

@@ -1,18 +1,19 @@
 use std::{collections::HashMap, path::PathBuf, sync::Arc};
 
 use app::{
-    model::{LoginOutcome, Plan, SignedInUser},
+    model::{LoginOutcome, Mode, Plan, Scope, SignedInUser},
     ssr::{
         auth::password::PasswordHasher,
         keys::hash::KeyHasher,
         services::{
             audit::Actor,
-            keys::{self, IssuedKey, KeyError, KeyIssuer, NewKey},
+            keys::{self, Expiry, IssuedKey, KeyError, KeyIssuer, NewKey},
             onboarding::{self, CreatedOrganization, NewOrganization, Origin},
+            usage::UsageMeter,
         },
     },
 };
-use reqwest::{Client, Response, cookie::Jar, redirect::Policy};
+use reqwest::{Client, Method, RequestBuilder, Response, cookie::Jar, redirect::Policy};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use server::{config::Config, startup::Application};
 use tokio::{sync::oneshot, task::JoinHandle};
@@ -111,6 +112,8 @@ pub struct TestApp {
     pub setup_url: Option<String>,
     _database: Arc<TestDatabase>,
     pub data_dir: PathBuf,
+    /// The running server's usage meter (flush it to make counts visible).
+    pub usage: UsageMeter,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -162,6 +165,7 @@ pub async fn spawn_app_on(database: Arc<TestDatabase>, overrides: &[(&str, &str)
     let address = format!("http://{}", application.address());
     let setup_url = application.setup_url().map(str::to_owned);
     let db = application.database().clone();
+    let usage = application.usage_meter().clone();
     let (shutdown, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(application.run_until(async move {
         let _ = stopped.await;
@@ -180,6 +184,7 @@ pub async fn spawn_app_on(database: Arc<TestDatabase>, overrides: &[(&str, &str)
         setup_url,
         _database: database,
         data_dir,
+        usage,
         shutdown: Some(shutdown),
         server: Some(server),
     }
@@ -204,6 +209,47 @@ pub struct Owner {
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
+    }
+
+    /// Stops the server as SIGTERM does (graceful shutdown) and waits for it to finish.
+    pub async fn stop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server
+                .await
+                .expect("server task joins")
+                .expect("server stops cleanly");
+        }
+    }
+
+    /// A `/v1` request, with `Authorization: Bearer <key>` when a key is given.
+    pub fn v1(&self, method: Method, path: &str, key: Option<&str>) -> RequestBuilder {
+        let request = self.client.request(method, self.url(&format!("/v1{path}")));
+        match key {
+            Some(key) => request.bearer_auth(key),
+            None => request,
+        }
+    }
+
+    /// The secret of a new key in the org's default workspace, acting for `member`.
+    pub async fn secret(&self, org_id: Uuid, member: Uuid, mode: Mode, scopes: &[Scope]) -> String {
+        self.issue_key(
+            org_id,
+            member,
+            NewKey {
+                name: format!("{mode:?} key"),
+                description: None,
+                mode,
+                scopes: scopes.to_vec(),
+                workspace_slug: None,
+                expiry: Expiry::InDays(30),
+            },
+        )
+        .await
+        .expect("key issued")
+        .secret
     }
 
     /// POSTs a form to a server function the way the browser does (same Origin).
@@ -297,6 +343,11 @@ impl TestApp {
         .await
         .expect("organization created");
         Owner { org }
+    }
+
+    /// The database this server uses, for running the CLI against it.
+    pub fn database(&self) -> &TestDatabase {
+        &self._database
     }
 
     /// The directory holding the SQLite test database, when the backend is SQLite.

@@ -9,6 +9,7 @@ use app::{
         services::{
             audit::Actor,
             keys::{self, Expiry, KeyError, NewKey},
+            pagination::PageRequest,
         },
     },
 };
@@ -22,7 +23,7 @@ use crate::{
 
 const PASSWORD: &str = "correct horse battery staple";
 
-fn new_key(name: &str) -> NewKey {
+pub fn new_key(name: &str) -> NewKey {
     NewKey {
         name: name.to_owned(),
         description: None,
@@ -167,6 +168,54 @@ async fn the_cli_refuses_keys_for_a_starter_organization_and_for_non_members() {
     );
 }
 
+/// Every row of every table as text (PostgreSQL), or the database files byte for
+/// byte (SQLite): what an attacker with a copy of the database would have.
+pub async fn dump_all_tables(app: &TestApp) -> String {
+    let mut dump = String::new();
+    match backend() {
+        Backend::Postgres => {
+            let tables = app
+                .db
+                .query_all_raw(Statement::from_string(
+                    DbBackend::Postgres,
+                    "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'".to_owned(),
+                ))
+                .await
+                .unwrap();
+            assert!(tables.len() >= 12, "every table is dumped");
+            for table in tables {
+                let table: String = table.try_get_by_index(0).unwrap();
+                let rows = app
+                    .db
+                    .query_all_raw(Statement::from_string(
+                        DbBackend::Postgres,
+                        format!("SELECT t::text FROM {table} t"),
+                    ))
+                    .await
+                    .unwrap();
+                for row in rows {
+                    dump.push_str(&row.try_get_by_index::<String>(0).unwrap());
+                    dump.push('\n');
+                }
+            }
+        }
+        Backend::Sqlite => {
+            // The whole database file and its write-ahead log, byte for byte.
+            app.db
+                .execute_unprepared("PRAGMA wal_checkpoint(FULL)")
+                .await
+                .unwrap();
+            let dir = app.sqlite_dir().expect("sqlite test database");
+            for entry in std::fs::read_dir(dir).unwrap() {
+                dump.push_str(&String::from_utf8_lossy(
+                    &std::fs::read(entry.unwrap().path()).unwrap(),
+                ));
+            }
+        }
+    }
+    dump
+}
+
 #[tokio::test]
 async fn no_table_holds_a_secret_after_keys_are_created() {
     let app = spawn_app().await;
@@ -187,52 +236,14 @@ async fn no_table_holds_a_secret_after_keys_are_created() {
             .secret,
         );
     }
-    let mut dump = String::new();
-    match backend() {
-        Backend::Postgres => {
-            for table in [
-                "organizations",
-                "workspaces",
-                "users",
-                "memberships",
-                "sessions",
-                "api_keys",
-                "audit_events",
-                "seaql_migrations",
-            ] {
-                let rows = app
-                    .db
-                    .query_all_raw(Statement::from_string(
-                        DbBackend::Postgres,
-                        format!("SELECT t::text FROM {table} t"),
-                    ))
-                    .await
-                    .unwrap();
-                for row in rows {
-                    dump.push_str(&row.try_get_by_index::<String>(0).unwrap());
-                    dump.push('\n');
-                }
-            }
-            assert!(
-                dump.contains("\\x"),
-                "the dump includes the binary hash column"
-            );
-        }
-        Backend::Sqlite => {
-            // The whole database file and its write-ahead log, byte for byte.
-            app.db
-                .execute_unprepared("PRAGMA wal_checkpoint(FULL)")
-                .await
-                .unwrap();
-            let dir = app.sqlite_dir().expect("sqlite test database");
-            for entry in std::fs::read_dir(dir).unwrap() {
-                dump.push_str(&String::from_utf8_lossy(
-                    &std::fs::read(entry.unwrap().path()).unwrap(),
-                ));
-            }
-        }
-    }
+    let dump = dump_all_tables(&app).await;
     assert!(dump.contains("key 1"), "the dump is real");
+    if backend() == Backend::Postgres {
+        assert!(
+            dump.contains("\\x"),
+            "the dump includes the binary hash column"
+        );
+    }
     for secret in &secrets {
         let body = &secret["kw_test_".len()..secret.len() - format::CHECKSUM_CHARS];
         assert!(!dump.contains(secret.as_str()), "a full key is stored");
@@ -333,13 +344,27 @@ async fn a_key_of_another_organization_cannot_be_revoked_from_this_one() {
     )
     .await;
     assert!(matches!(attempt, Err(KeyError::NotFound)));
-    let listed = keys::list_keys(&app.db, bob.org.org_id, 10).await.unwrap();
+    let listed = keys::list_keys(
+        &app.db,
+        bob.org.org_id,
+        &keys::KeyFilter::default(),
+        PageRequest::default(),
+    )
+    .await
+    .unwrap()
+    .data;
     assert_eq!(listed[0].status, KeyStatus::Active);
     assert!(
-        keys::list_keys(&app.db, ada.org.org_id, 10)
-            .await
-            .unwrap()
-            .is_empty()
+        keys::list_keys(
+            &app.db,
+            ada.org.org_id,
+            &keys::KeyFilter::default(),
+            PageRequest::default()
+        )
+        .await
+        .unwrap()
+        .data
+        .is_empty()
     );
 }
 

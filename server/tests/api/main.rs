@@ -12,4 +12,5 @@ mod organizations;
 mod schema;
 mod sessions;
 mod setup;
+mod v1;
 mod verification;

@@ -38,7 +38,7 @@ async fn issue(app: &TestApp, org_id: uuid::Uuid, owner: uuid::Uuid) -> keys::Is
 
 fn rejection(result: Result<impl std::fmt::Debug, VerificationError>) -> Rejection {
     match result {
-        Err(VerificationError::Rejected(reason)) => reason,
+        Err(VerificationError::Rejected(reason, _)) => reason,
         other => panic!("expected a rejection, got {other:?}"),
     }
 }
@@ -50,7 +50,7 @@ async fn a_fresh_key_verifies_with_its_scopes_and_the_creators_role() {
         .create_owner("ada@example.com", PASSWORD, Plan::Business)
         .await;
     let issued = issue(&app, owner.org.org_id, owner.org.owner_id).await;
-    let verified = verify_key(&app.db, &hasher(), "kw", &issued.secret, Utc::now())
+    let verified = verify_key(&app.db, &hasher(), "kw", &issued.secret, None, Utc::now())
         .await
         .unwrap();
     assert_eq!(verified.key.id, issued.key.id);
@@ -71,23 +71,23 @@ async fn malformed_unknown_and_foreign_pepper_keys_are_refused() {
     let mut tampered = issued.secret.clone();
     tampered.replace_range(12..13, if &tampered[12..13] == "A" { "B" } else { "A" });
     assert_eq!(
-        rejection(verify_key(&app.db, &hasher(), "kw", &tampered, now).await),
+        rejection(verify_key(&app.db, &hasher(), "kw", &tampered, None, now).await),
         Rejection::Malformed(MalformedKey::Checksum)
     );
     assert_eq!(
-        rejection(verify_key(&app.db, &hasher(), "acme", &issued.secret, now).await),
+        rejection(verify_key(&app.db, &hasher(), "acme", &issued.secret, None, now).await),
         Rejection::Malformed(MalformedKey::Prefix)
     );
 
     let other_pepper =
         KeyHasher::new(&SecretString::from("another pepper, also long enough"), 1).unwrap();
     assert_eq!(
-        rejection(verify_key(&app.db, &other_pepper, "kw", &issued.secret, now).await),
+        rejection(verify_key(&app.db, &other_pepper, "kw", &issued.secret, None, now).await),
         Rejection::Unknown
     );
     let never_issued = app::ssr::keys::format::generate("kw", app::model::Mode::Live).unwrap();
     assert_eq!(
-        rejection(verify_key(&app.db, &hasher(), "kw", &never_issued, now).await),
+        rejection(verify_key(&app.db, &hasher(), "kw", &never_issued, None, now).await),
         Rejection::Unknown
     );
 }
@@ -110,7 +110,7 @@ async fn a_revoked_key_is_refused_at_once() {
     .await
     .unwrap();
     assert_eq!(
-        rejection(verify_key(&app.db, &hasher(), "kw", &issued.secret, Utc::now()).await),
+        rejection(verify_key(&app.db, &hasher(), "kw", &issued.secret, None, Utc::now()).await),
         Rejection::Revoked
     );
 }
@@ -125,12 +125,12 @@ async fn a_key_is_refused_from_the_instant_it_expires() {
     let expires_at = issued.key.expires_at.expect("30-day expiry");
     let just_before = expires_at - Duration::milliseconds(1);
     assert!(
-        verify_key(&app.db, &hasher(), "kw", &issued.secret, just_before)
+        verify_key(&app.db, &hasher(), "kw", &issued.secret, None, just_before)
             .await
             .is_ok()
     );
     assert_eq!(
-        rejection(verify_key(&app.db, &hasher(), "kw", &issued.secret, expires_at).await),
+        rejection(verify_key(&app.db, &hasher(), "kw", &issued.secret, None, expires_at).await),
         Rejection::Expired
     );
 }
@@ -148,7 +148,7 @@ async fn a_key_stops_working_when_its_creator_leaves_the_organization() {
         .await
         .unwrap();
     assert_eq!(
-        rejection(verify_key(&app.db, &hasher(), "kw", &issued.secret, Utc::now()).await),
+        rejection(verify_key(&app.db, &hasher(), "kw", &issued.secret, None, Utc::now()).await),
         Rejection::CreatorRemoved
     );
     // The key row itself is untouched: the list can still say why it stopped.
@@ -179,7 +179,7 @@ async fn after_a_downgrade_to_starter_keys_get_no_api_access() {
     .await
     .unwrap();
     assert_eq!(
-        rejection(verify_key(&app.db, &hasher(), "kw", &issued.secret, Utc::now()).await),
+        rejection(verify_key(&app.db, &hasher(), "kw", &issued.secret, None, Utc::now()).await),
         Rejection::NoApiAccess
     );
 }
@@ -192,7 +192,7 @@ async fn with_the_database_gone_verification_fails_closed() {
         .await;
     let issued = issue(&app, owner.org.org_id, owner.org.owner_id).await;
     app.db.clone().close().await.unwrap();
-    let result = verify_key(&app.db, &hasher(), "kw", &issued.secret, Utc::now()).await;
+    let result = verify_key(&app.db, &hasher(), "kw", &issued.secret, None, Utc::now()).await;
     assert!(
         matches!(result, Err(VerificationError::Database(_))),
         "{result:?}"

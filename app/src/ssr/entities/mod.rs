@@ -1,9 +1,14 @@
 //! One sea-orm entity per table (the schema itself lives in the `migration` crate).
 
 pub mod api_key;
+pub mod api_key_usage;
 pub mod audit_event;
+pub mod client;
+pub mod envelope;
 pub mod membership;
 pub mod organization;
 pub mod session;
 pub mod user;
+pub mod verification;
+pub mod webhook;
 pub mod workspace;

@@ -49,15 +49,22 @@ fn prefix(brand: &str, mode: Mode) -> String {
     format!("{brand}_{}_", mode.as_str())
 }
 
+/// 32 bytes as fixed-width base62 (43 characters), the alphabet of every secret we mint.
+pub fn base62_fixed(bytes: &[u8; 32]) -> String {
+    pad_left(base_x::encode(BASE62, bytes), SECRET_CHARS)
+}
+
+/// `N` bytes from the operating system's CSPRNG.
+pub fn random_bytes<const N: usize>() -> Result<[u8; N], rand::rand_core::OsError> {
+    let mut bytes = [0u8; N];
+    OsRng.try_fill_bytes(&mut bytes)?;
+    Ok(bytes)
+}
+
 /// A new key for `brand` (validated by the configuration) and `mode`.
 pub fn generate(brand: &str, mode: Mode) -> Result<String, rand::rand_core::OsError> {
-    let mut secret = [0u8; 32];
-    OsRng.try_fill_bytes(&mut secret)?;
-    let body = format!(
-        "{}{}",
-        prefix(brand, mode),
-        pad_left(base_x::encode(BASE62, &secret), SECRET_CHARS)
-    );
+    let secret = random_bytes::<32>()?;
+    let body = format!("{}{}", prefix(brand, mode), base62_fixed(&secret));
     let sum = checksum(&body);
     Ok(body + &sum)
 }

@@ -49,6 +49,21 @@ impl KeyHasher {
         out
     }
 
+    /// A secret the server can recompute but never stores (webhook signing secrets):
+    /// HMAC of `purpose` and `salt` under the pepper. Inputs start with `keyward/`, a
+    /// character no API key contains, so a derivation can never equal a key hash.
+    pub fn derive(&self, purpose: &str, salt: &[u8]) -> [u8; KEY_HASH_BYTES] {
+        let mut mac = self.mac.clone();
+        mac.update(b"keyward/");
+        mac.update(purpose.as_bytes());
+        mac.update(&[0]);
+        mac.update(salt);
+        let digest = mac.finalize().into_bytes();
+        let mut out = [0u8; KEY_HASH_BYTES];
+        out.copy_from_slice(digest.as_slice());
+        out
+    }
+
     /// Constant-time comparison of a stored hash with a freshly computed one.
     pub fn matches(stored: &[u8], computed: &[u8; KEY_HASH_BYTES]) -> bool {
         stored.ct_eq(computed.as_slice()).into()
@@ -81,6 +96,15 @@ mod tests {
         let mut other = hash;
         other[31] ^= 1;
         assert!(!KeyHasher::matches(&other, &hash));
+    }
+
+    #[test]
+    fn derived_secrets_depend_on_purpose_and_salt() {
+        let a = hasher("pepper one, long enough to be real");
+        assert_eq!(a.derive("webhook", b"salt"), a.derive("webhook", b"salt"));
+        assert_ne!(a.derive("webhook", b"salt"), a.derive("webhook", b"other"));
+        assert_ne!(a.derive("webhook", b"salt"), a.derive("other", b"salt"));
+        assert_ne!(a.derive("webhook", b""), a.hash("keyward/webhook"));
     }
 
     #[test]

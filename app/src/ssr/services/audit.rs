@@ -4,11 +4,12 @@
 use std::net::IpAddr;
 
 use chrono::Utc;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::ssr::entities::audit_event;
+use super::pagination::{PageRequest, fetch_page};
+use crate::{model::Page, ssr::entities::audit_event};
 
 /// The action names written to the log.
 pub mod action {
@@ -57,7 +58,8 @@ pub async fn record(db: &impl ConnectionTrait, event: NewAuditEvent) -> Result<(
         None => (None, None),
     };
     audit_event::Entity::insert(audit_event::ActiveModel {
-        id: Set(Uuid::new_v4()),
+        // Time-ordered ids: the log pages by id, newest first.
+        id: Set(Uuid::now_v7()),
         org_id: Set(event.org_id),
         actor_kind: Set(actor_kind.to_owned()),
         actor_id: Set(actor_id),
@@ -72,4 +74,20 @@ pub async fn record(db: &impl ConnectionTrait, event: NewAuditEvent) -> Result<(
     .exec_without_returning(db)
     .await?;
     Ok(())
+}
+
+/// The organization's events, newest first.
+pub async fn list_events(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+    page: PageRequest,
+) -> Result<Page<audit_event::Model>, DbErr> {
+    fetch_page(
+        db,
+        audit_event::Entity::find().filter(audit_event::Column::OrgId.eq(org_id)),
+        audit_event::Column::Id,
+        |event: &audit_event::Model| event.id,
+        page,
+    )
+    .await
 }

@@ -167,8 +167,8 @@ pub async fn create_organization_with_owner(
         .await?;
 
     let now = Utc::now();
-    let org_id = Uuid::new_v4();
-    let owner_id = Uuid::new_v4();
+    let org_id = Uuid::now_v7();
+    let owner_id = Uuid::now_v7();
     // The slug is chosen before the transaction and the organization row is its first
     // statement: on SQLite a transaction that reads before writing cannot take the
     // write lock under contention. Losing a race for the slug just means another try.
@@ -198,7 +198,7 @@ pub async fn create_organization_with_owner(
         }
     };
     workspace::Entity::insert(workspace::ActiveModel {
-        id: Set(Uuid::new_v4()),
+        id: Set(Uuid::now_v7()),
         org_id: Set(org_id),
         name: Set("Default".to_owned()),
         slug: Set("default".to_owned()),
@@ -223,7 +223,7 @@ pub async fn create_organization_with_owner(
         });
     }
     membership::Entity::insert(membership::ActiveModel {
-        id: Set(Uuid::new_v4()),
+        id: Set(Uuid::now_v7()),
         org_id: Set(org_id),
         user_id: Set(owner_id),
         role: Set(Role::Owner),

@@ -1,29 +1,27 @@
 //! Issuing, listing and revoking API keys. Every change to a key goes through this
 //! module, so a cache of verified keys can later be invalidated from one place.
 
+mod change;
+mod create;
+mod query;
+mod roll;
+
+pub use change::{KeyChanges, revoke_key, update_key};
+pub use create::create_key;
+pub use query::{KeyFilter, get_key, list_keys};
+pub use roll::{Grace, roll_key};
+
 use std::net::IpAddr;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait,
-    ActiveValue::Set,
-    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
-    sea_query::{Expr, Query},
+    ColumnTrait, Condition, DbErr, EntityTrait, PaginatorTrait, QueryFilter, sea_query::Query,
 };
-use serde_json::json;
 use uuid::Uuid;
 
-use super::{
-    accounts,
-    audit::{self, Actor, NewAuditEvent},
-};
 use crate::{
     model::{ApiKeySummary, KeyStatus, Mode, Plan, Scope},
-    ssr::{
-        entities::{api_key, organization, workspace},
-        keys::{format, hash::KeyHasher},
-    },
+    ssr::{entities::api_key, keys::hash::KeyHasher},
 };
 
 pub const DEFAULT_EXPIRY_DAYS: u32 = 90;
@@ -31,8 +29,12 @@ pub const MAX_EXPIRY_DAYS: u32 = 3650;
 pub const MAX_NAME_CHARS: usize = 100;
 pub const MAX_DESCRIPTION_CHARS: usize = 500;
 
+pub const MAX_ALLOWED_NETWORKS: usize = 50;
+
 pub mod action {
     pub const CREATED: &str = "api_key.created";
+    pub const UPDATED: &str = "api_key.updated";
+    pub const ROLLED: &str = "api_key.rolled";
     pub const REVOKED: &str = "api_key.revoked";
 }
 
@@ -81,17 +83,20 @@ pub enum KeyError {
     /// 404.
     #[error("no such key")]
     NotFound,
+    /// 409: a revoked or expired key cannot be changed or rolled, and a key is rolled once.
+    #[error("{0}")]
+    Conflict(String),
     #[error("the operating system's random number generator failed")]
     Randomness,
     #[error(transparent)]
     Database(#[from] DbErr),
 }
 
-fn invalid(message: impl Into<String>) -> KeyError {
+pub(crate) fn invalid(message: impl Into<String>) -> KeyError {
     KeyError::Invalid(message.into())
 }
 
-fn validate_name(name: &str) -> Result<String, KeyError> {
+pub(crate) fn validate_name(name: &str) -> Result<String, KeyError> {
     let name = name.trim();
     if name.is_empty()
         || name.chars().count() > MAX_NAME_CHARS
@@ -104,7 +109,9 @@ fn validate_name(name: &str) -> Result<String, KeyError> {
     Ok(name.to_owned())
 }
 
-fn validate_description(description: Option<String>) -> Result<Option<String>, KeyError> {
+pub(crate) fn validate_description(
+    description: Option<String>,
+) -> Result<Option<String>, KeyError> {
     let description = description
         .map(|d| d.trim().to_owned())
         .filter(|d| !d.is_empty());
@@ -132,7 +139,10 @@ pub fn normalize_scopes(mut scopes: Vec<Scope>) -> Result<Vec<Scope>, KeyError> 
     Ok(scopes)
 }
 
-fn expiry_instant(expiry: Expiry, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, KeyError> {
+pub(crate) fn expiry_instant(
+    expiry: Expiry,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, KeyError> {
     match expiry {
         Expiry::Never => Ok(None),
         Expiry::InDays(days) if (1..=MAX_EXPIRY_DAYS).contains(&days) => {
@@ -147,6 +157,39 @@ fn expiry_instant(expiry: Expiry, now: DateTime<Utc>) -> Result<Option<DateTime<
         )),
         Expiry::At(at) => Ok(Some(at)),
     }
+}
+
+/// Networks in CIDR form (a bare address is a single-host network), normalized and
+/// deduplicated. An empty list is refused: "no allowlist" is `None`, not `[]`.
+pub fn normalize_networks(networks: Vec<String>) -> Result<Vec<String>, KeyError> {
+    if networks.is_empty() {
+        return Err(invalid(
+            "allowedIps: list at least one address or network, or remove the allowlist",
+        ));
+    }
+    if networks.len() > MAX_ALLOWED_NETWORKS {
+        return Err(invalid(format!(
+            "allowedIps: at most {MAX_ALLOWED_NETWORKS} entries"
+        )));
+    }
+    let mut parsed = networks
+        .iter()
+        .map(|entry| {
+            let entry = entry.trim();
+            entry
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| entry.parse::<IpAddr>().map(ipnet::IpNet::from))
+                .map(|network| network.trunc().to_string())
+                .map_err(|_| {
+                    invalid(format!(
+                        "allowedIps: `{entry}` is not an IP address or CIDR network"
+                    ))
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    parsed.sort();
+    parsed.dedup();
+    Ok(parsed)
 }
 
 /// The scopes column as the catalogue; an unreadable value grants nothing.
@@ -186,9 +229,25 @@ pub fn summary(key: &api_key::Model, now: DateTime<Utc>) -> ApiKeySummary {
     }
 }
 
+/// Whether a request from `ip` may use the key. A key without an allowlist accepts
+/// any address; with one, an unknown address is refused.
+pub fn address_allowed(key: &api_key::Model, ip: Option<IpAddr>) -> bool {
+    let Some(allowlist) = &key.allowed_ips else {
+        return true;
+    };
+    let Some(ip) = ip else {
+        return false;
+    };
+    let networks: Vec<String> = serde_json::from_value(allowlist.clone()).unwrap_or_default();
+    networks
+        .iter()
+        .filter_map(|network| network.parse::<ipnet::IpNet>().ok())
+        .any(|network| network.contains(&ip))
+}
+
 /// Keys that count against the plan: not revoked, not expired, and not the old half
 /// of a roll still in its grace period.
-async fn count_active_keys(
+pub(crate) async fn count_active_keys(
     db: &impl sea_orm::ConnectionTrait,
     org_id: Uuid,
     now: DateTime<Utc>,
@@ -209,200 +268,6 @@ async fn count_active_keys(
         .filter(api_key::Column::Id.not_in_subquery(rolled_over))
         .count(db)
         .await
-}
-
-/// Issues a key for `org_id` that acts for the member `acting_for`.
-///
-/// The plan limit holds under concurrency: the transaction first writes the
-/// organization's row, which serializes key creation per organization on PostgreSQL
-/// (row lock) and takes the write lock on SQLite, before counting.
-pub async fn create_key(
-    db: &DatabaseConnection,
-    issuer: &KeyIssuer<'_>,
-    org_id: Uuid,
-    acting_for: Uuid,
-    new: NewKey,
-    actor: Actor,
-    ip: Option<IpAddr>,
-) -> Result<IssuedKey, KeyError> {
-    let now = Utc::now();
-    let name = validate_name(&new.name)?;
-    let description = validate_description(new.description)?;
-    let scopes = normalize_scopes(new.scopes)?;
-    let expires_at = expiry_instant(new.expiry, now)?;
-
-    let txn = db.begin().await?;
-    let locked = organization::Entity::update_many()
-        .col_expr(
-            organization::Column::Plan,
-            Expr::col(organization::Column::Plan),
-        )
-        .filter(organization::Column::Id.eq(org_id))
-        .exec(&txn)
-        .await?;
-    if locked.rows_affected == 0 {
-        return Err(KeyError::NotFound);
-    }
-    if !accounts::is_member(&txn, org_id, acting_for).await? {
-        return Err(invalid(
-            "the member the key acts for does not belong to this organization",
-        ));
-    }
-    let org = organization::Entity::find_by_id(org_id)
-        .one(&txn)
-        .await?
-        .ok_or(KeyError::NotFound)?;
-    let limits = org.plan.limits();
-    if !limits.api_access {
-        return Err(KeyError::PlanWithoutApiAccess(org.plan));
-    }
-    if let Some(limit) = limits.max_active_keys
-        && count_active_keys(&txn, org_id, now).await? >= u64::from(limit)
-    {
-        return Err(KeyError::PlanLimitReached {
-            plan: org.plan,
-            limit,
-        });
-    }
-
-    let mut workspaces = workspace::Entity::find().filter(workspace::Column::OrgId.eq(org_id));
-    workspaces = match &new.workspace_slug {
-        Some(slug) => workspaces.filter(workspace::Column::Slug.eq(slug.as_str())),
-        None => workspaces.filter(workspace::Column::IsDefault.eq(true)),
-    };
-    let workspace = workspaces
-        .one(&txn)
-        .await?
-        .ok_or_else(|| invalid("workspace: no such workspace in this organization"))?;
-
-    let secret = format::generate(issuer.brand, new.mode).map_err(|_| KeyError::Randomness)?;
-    let (Some(display_prefix), Some(last_four)) = (
-        format::display_prefix(issuer.brand, new.mode, &secret),
-        format::last_four(&secret).map(str::to_owned),
-    ) else {
-        return Err(KeyError::Randomness);
-    };
-    let model = api_key::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        org_id: Set(org_id),
-        workspace_id: Set(workspace.id),
-        name: Set(name),
-        description: Set(description),
-        mode: Set(new.mode),
-        scopes: Set(json!(scopes)),
-        display_prefix: Set(display_prefix),
-        last_four: Set(last_four),
-        key_hash: Set(issuer.hasher.hash(&secret).to_vec()),
-        pepper_version: Set(issuer.hasher.version()),
-        created_by: Set(acting_for),
-        created_at: Set(now),
-        expires_at: Set(expires_at),
-        revoked_at: Set(None),
-        revoked_by: Set(None),
-        revoke_reason: Set(None),
-        last_used_at: Set(None),
-        last_used_ip: Set(None),
-        rolled_from: Set(None),
-        allowed_ips: Set(None),
-    }
-    .insert(&txn)
-    .await?;
-    audit::record(
-        &txn,
-        NewAuditEvent {
-            org_id: Some(org_id),
-            actor,
-            action: action::CREATED,
-            target: Some(("api_key", model.id.to_string())),
-            data: json!({
-                "name": model.name,
-                "mode": model.mode.as_str(),
-                "scopes": scopes,
-                "workspace": workspace.slug,
-                "expiresAt": model.expires_at,
-            }),
-            ip,
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(IssuedKey {
-        key: summary(&model, now),
-        secret,
-    })
-}
-
-/// The organization's keys, newest first.
-pub async fn list_keys(
-    db: &DatabaseConnection,
-    org_id: Uuid,
-    limit: u64,
-) -> Result<Vec<ApiKeySummary>, DbErr> {
-    let now = Utc::now();
-    let keys = api_key::Entity::find()
-        .filter(api_key::Column::OrgId.eq(org_id))
-        .order_by_desc(api_key::Column::CreatedAt)
-        .order_by_desc(api_key::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await?;
-    Ok(keys.iter().map(|key| summary(key, now)).collect())
-}
-
-/// Revokes a key at once and for good. Revoking a revoked key changes nothing.
-/// `within_org`: the caller's organization (`None` only for the break-glass CLI).
-pub async fn revoke_key(
-    db: &DatabaseConnection,
-    key_id: Uuid,
-    within_org: Option<Uuid>,
-    reason: Option<String>,
-    actor: Actor,
-    ip: Option<IpAddr>,
-) -> Result<ApiKeySummary, KeyError> {
-    let reason = validate_description(reason).map_err(|_| {
-        invalid(format!(
-            "reason: must be at most {MAX_DESCRIPTION_CHARS} characters"
-        ))
-    })?;
-    let revoked_by = match &actor {
-        Actor::User { id, .. } => Some(*id),
-        _ => None,
-    };
-    let now = Utc::now();
-    let txn = db.begin().await?;
-    // The conditional write comes first: of two concurrent revokes exactly one changes
-    // the row and writes the audit event, and on SQLite the transaction holds the write
-    // lock from its first statement (a read-then-write transaction could not upgrade).
-    let mut revoke = api_key::Entity::update_many()
-        .col_expr(api_key::Column::RevokedAt, Expr::value(now))
-        .col_expr(api_key::Column::RevokedBy, Expr::value(revoked_by))
-        .col_expr(api_key::Column::RevokeReason, Expr::value(reason.clone()))
-        .filter(api_key::Column::Id.eq(key_id))
-        .filter(api_key::Column::RevokedAt.is_null());
-    let mut find = api_key::Entity::find_by_id(key_id);
-    if let Some(org_id) = within_org {
-        revoke = revoke.filter(api_key::Column::OrgId.eq(org_id));
-        find = find.filter(api_key::Column::OrgId.eq(org_id));
-    }
-    let changed = revoke.exec(&txn).await?;
-    let key = find.one(&txn).await?.ok_or(KeyError::NotFound)?;
-    if changed.rows_affected == 0 {
-        return Ok(summary(&key, now));
-    }
-    audit::record(
-        &txn,
-        NewAuditEvent {
-            org_id: Some(key.org_id),
-            actor,
-            action: action::REVOKED,
-            target: Some(("api_key", key.id.to_string())),
-            data: json!({ "name": key.name, "mode": key.mode.as_str(), "reason": reason }),
-            ip,
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(summary(&key, now))
 }
 
 #[cfg(test)]
@@ -440,6 +305,22 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn allowlists_accept_addresses_and_networks_only() {
+        assert_eq!(
+            normalize_networks(vec![
+                "10.1.2.3/8".into(),
+                "192.0.2.7".into(),
+                "2001:db8::1/64".into()
+            ])
+            .unwrap(),
+            vec!["10.0.0.0/8", "192.0.2.7/32", "2001:db8::/64"]
+        );
+        assert!(normalize_networks(vec![]).is_err());
+        assert!(normalize_networks(vec!["example.com".into()]).is_err());
+        assert!(normalize_networks(vec!["10.0.0.0/33".into()]).is_err());
     }
 
     #[test]

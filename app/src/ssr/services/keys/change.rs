@@ -1,0 +1,174 @@
+//! Changing keys: edits and revocation. Each change is one transaction that starts
+//! with its write and records an audit event.
+
+use std::net::IpAddr;
+
+use chrono::Utc;
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+    sea_query::Expr,
+};
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use super::{
+    Expiry, KeyError, MAX_DESCRIPTION_CHARS, action, expiry_instant, invalid, normalize_networks,
+    normalize_scopes, summary, validate_description, validate_name,
+};
+use crate::{
+    model::{ApiKeySummary, Scope},
+    ssr::{
+        entities::api_key,
+        services::audit::{self, Actor, NewAuditEvent},
+    },
+};
+
+/// An edit of a key; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct KeyChanges {
+    pub name: Option<String>,
+    /// `Some(None)` removes the description.
+    pub description: Option<Option<String>>,
+    pub scopes: Option<Vec<Scope>>,
+    pub expiry: Option<Expiry>,
+    /// `Some(None)` removes the allowlist (any address may use the key).
+    pub allowed_ips: Option<Option<Vec<String>>>,
+}
+
+/// Edits a key that is still usable (revoked and expired keys are final).
+pub async fn update_key(
+    db: &DatabaseConnection,
+    org_id: Uuid,
+    key_id: Uuid,
+    changes: KeyChanges,
+    actor: Actor,
+    ip: Option<IpAddr>,
+) -> Result<ApiKeySummary, KeyError> {
+    let now = Utc::now();
+    let mut update = api_key::Entity::update_many();
+    let mut changed = Map::new();
+    if let Some(name) = changes.name {
+        let name = validate_name(&name)?;
+        changed.insert("name".into(), json!(name));
+        update = update.col_expr(api_key::Column::Name, Expr::value(name));
+    }
+    if let Some(description) = changes.description {
+        let description = validate_description(description)?;
+        changed.insert("description".into(), json!(description));
+        update = update.col_expr(api_key::Column::Description, Expr::value(description));
+    }
+    if let Some(scopes) = changes.scopes {
+        let scopes = normalize_scopes(scopes)?;
+        changed.insert("scopes".into(), json!(scopes));
+        update = update.col_expr(api_key::Column::Scopes, Expr::value(json!(scopes)));
+    }
+    if let Some(expiry) = changes.expiry {
+        let expires_at = expiry_instant(expiry, now)?;
+        changed.insert("expiresAt".into(), json!(expires_at));
+        update = update.col_expr(api_key::Column::ExpiresAt, Expr::value(expires_at));
+    }
+    if let Some(allowed_ips) = changes.allowed_ips {
+        let allowed_ips = allowed_ips.map(normalize_networks).transpose()?;
+        changed.insert("allowedIps".into(), json!(allowed_ips));
+        update = update.col_expr(
+            api_key::Column::AllowedIps,
+            Expr::value(allowed_ips.map(|networks| json!(networks))),
+        );
+    }
+    if changed.is_empty() {
+        return Err(invalid("nothing to change"));
+    }
+
+    let txn = db.begin().await?;
+    let updated = update
+        .filter(api_key::Column::Id.eq(key_id))
+        .filter(api_key::Column::OrgId.eq(org_id))
+        .filter(api_key::Column::RevokedAt.is_null())
+        .filter(
+            Condition::any()
+                .add(api_key::Column::ExpiresAt.is_null())
+                .add(api_key::Column::ExpiresAt.gt(now)),
+        )
+        .exec(&txn)
+        .await?;
+    let key = api_key::Entity::find_by_id(key_id)
+        .filter(api_key::Column::OrgId.eq(org_id))
+        .one(&txn)
+        .await?
+        .ok_or(KeyError::NotFound)?;
+    if updated.rows_affected == 0 {
+        return Err(KeyError::Conflict(
+            "revoked and expired keys cannot be changed".to_owned(),
+        ));
+    }
+    audit::record(
+        &txn,
+        NewAuditEvent {
+            org_id: Some(org_id),
+            actor,
+            action: action::UPDATED,
+            target: Some(("api_key", key.id.to_string())),
+            data: json!({ "name": key.name, "mode": key.mode.as_str(), "changes": Value::Object(changed) }),
+            ip,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(summary(&key, now))
+}
+
+/// Revokes a key at once and for good. Revoking a revoked key changes nothing.
+/// `within_org`: the caller's organization (`None` only for the break-glass CLI).
+pub async fn revoke_key(
+    db: &DatabaseConnection,
+    key_id: Uuid,
+    within_org: Option<Uuid>,
+    reason: Option<String>,
+    actor: Actor,
+    ip: Option<IpAddr>,
+) -> Result<ApiKeySummary, KeyError> {
+    let reason = validate_description(reason).map_err(|_| {
+        invalid(format!(
+            "reason: must be at most {MAX_DESCRIPTION_CHARS} characters"
+        ))
+    })?;
+    let revoked_by = match &actor {
+        Actor::User { id, .. } => Some(*id),
+        _ => None,
+    };
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    // The conditional write comes first: of two concurrent revokes exactly one changes
+    // the row and writes the audit event, and on SQLite the transaction holds the write
+    // lock from its first statement (a read-then-write transaction could not upgrade).
+    let mut revoke = api_key::Entity::update_many()
+        .col_expr(api_key::Column::RevokedAt, Expr::value(now))
+        .col_expr(api_key::Column::RevokedBy, Expr::value(revoked_by))
+        .col_expr(api_key::Column::RevokeReason, Expr::value(reason.clone()))
+        .filter(api_key::Column::Id.eq(key_id))
+        .filter(api_key::Column::RevokedAt.is_null());
+    let mut find = api_key::Entity::find_by_id(key_id);
+    if let Some(org_id) = within_org {
+        revoke = revoke.filter(api_key::Column::OrgId.eq(org_id));
+        find = find.filter(api_key::Column::OrgId.eq(org_id));
+    }
+    let changed = revoke.exec(&txn).await?;
+    let key = find.one(&txn).await?.ok_or(KeyError::NotFound)?;
+    if changed.rows_affected == 0 {
+        return Ok(summary(&key, now));
+    }
+    audit::record(
+        &txn,
+        NewAuditEvent {
+            org_id: Some(key.org_id),
+            actor,
+            action: action::REVOKED,
+            target: Some(("api_key", key.id.to_string())),
+            data: json!({ "name": key.name, "mode": key.mode.as_str(), "reason": reason }),
+            ip,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(summary(&key, now))
+}

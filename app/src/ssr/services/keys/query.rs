@@ -1,0 +1,123 @@
+//! Reading keys: one key, or a filtered page of an organization's keys.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    sea_query::{Expr, ExprTrait, Func},
+};
+use uuid::Uuid;
+
+use super::{KeyError, summary};
+use crate::{
+    model::{ApiKeySummary, KeyStatus, Mode, Page},
+    ssr::{
+        entities::api_key,
+        services::pagination::{PageRequest, fetch_page},
+    },
+};
+
+/// What the key list can be narrowed to. Everything is optional; the default lists
+/// every key, revoked ones included.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyFilter {
+    pub status: Option<KeyStatus>,
+    pub mode: Option<Mode>,
+    pub workspace_id: Option<Uuid>,
+    /// Matches the name (case-insensitive, anywhere) or the start of the key prefix.
+    pub search: Option<String>,
+}
+
+fn status_condition(status: KeyStatus, now: DateTime<Utc>) -> Condition {
+    let not_expired = Condition::any()
+        .add(api_key::Column::ExpiresAt.is_null())
+        .add(api_key::Column::ExpiresAt.gt(now));
+    match status {
+        KeyStatus::Revoked => Condition::all().add(api_key::Column::RevokedAt.is_not_null()),
+        KeyStatus::Expired => Condition::all()
+            .add(api_key::Column::RevokedAt.is_null())
+            .add(api_key::Column::ExpiresAt.lte(now)),
+        KeyStatus::Active => Condition::all()
+            .add(api_key::Column::RevokedAt.is_null())
+            .add(not_expired),
+    }
+}
+
+/// `LIKE` pattern text with its wildcards escaped (`\` is the escape character).
+fn like_literal(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+fn search_condition(search: &str) -> Condition {
+    let needle = like_literal(&search.to_lowercase());
+    Condition::any()
+        .add(
+            Expr::expr(Func::lower(Expr::col(api_key::Column::Name)))
+                .like(sea_orm::sea_query::LikeExpr::new(format!("%{needle}%")).escape('\\')),
+        )
+        .add(Expr::col(api_key::Column::DisplayPrefix).like(
+            sea_orm::sea_query::LikeExpr::new(format!("{}%", like_literal(search))).escape('\\'),
+        ))
+}
+
+/// A page of the organization's keys, newest first.
+pub async fn list_keys(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+    filter: &KeyFilter,
+    page: PageRequest,
+) -> Result<Page<ApiKeySummary>, DbErr> {
+    let now = Utc::now();
+    let mut condition = Condition::all().add(api_key::Column::OrgId.eq(org_id));
+    if let Some(status) = filter.status {
+        condition = condition.add(status_condition(status, now));
+    }
+    if let Some(mode) = filter.mode {
+        condition = condition.add(api_key::Column::Mode.eq(mode));
+    }
+    if let Some(workspace_id) = filter.workspace_id {
+        condition = condition.add(api_key::Column::WorkspaceId.eq(workspace_id));
+    }
+    if let Some(search) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        condition = condition.add(search_condition(search));
+    }
+    let page = fetch_page(
+        db,
+        api_key::Entity::find().filter(condition),
+        api_key::Column::Id,
+        |key: &api_key::Model| key.id,
+        page,
+    )
+    .await?;
+    Ok(page.map(|key| summary(&key, now)))
+}
+
+/// One key of the organization.
+pub async fn get_key(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+    key_id: Uuid,
+) -> Result<ApiKeySummary, KeyError> {
+    let key = api_key::Entity::find_by_id(key_id)
+        .filter(api_key::Column::OrgId.eq(org_id))
+        .one(db)
+        .await?
+        .ok_or(KeyError::NotFound)?;
+    Ok(summary(&key, Utc::now()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_text_cannot_smuggle_wildcards() {
+        assert_eq!(like_literal("100%_sure\\"), "100\\%\\_sure\\\\");
+    }
+}

@@ -1,0 +1,331 @@
+//! Usage metering: requests are counted in memory per key and UTC hour, and written in
+//! batches (every few seconds, and once more on graceful shutdown), so `/v1` makes no
+//! database write per request and a SIGTERM loses nothing.
+
+use std::{
+    collections::HashMap,
+    net::IpAddr,
+    sync::{Arc, Mutex, PoisonError},
+    time::Duration,
+};
+
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, TransactionTrait,
+    sea_query::{Expr, ExprTrait, OnConflict},
+};
+use uuid::Uuid;
+
+use crate::{
+    model::Mode,
+    ssr::entities::{api_key, api_key_usage},
+};
+
+/// The key a request named, for counting (known even when the key was refused).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UsageSubject {
+    pub key_id: Uuid,
+    pub org_id: Uuid,
+    pub mode: Mode,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Tally {
+    total: i64,
+    succeeded: i64,
+    failed: i64,
+}
+
+impl Tally {
+    fn add(&mut self, other: Tally) {
+        self.total += other.total;
+        self.succeeded += other.succeeded;
+        self.failed += other.failed;
+    }
+
+    fn of_status(status: u16) -> Self {
+        Tally {
+            total: 1,
+            succeeded: i64::from((200..300).contains(&status)),
+            failed: i64::from(status >= 400),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct LastUse {
+    at: DateTime<Utc>,
+    ip: Option<IpAddr>,
+}
+
+#[derive(Debug, Default)]
+struct Pending {
+    hours: HashMap<(Uuid, DateTime<Utc>), (UsageSubject, Tally)>,
+    last_used: HashMap<Uuid, LastUse>,
+}
+
+impl Pending {
+    fn is_empty(&self) -> bool {
+        self.hours.is_empty() && self.last_used.is_empty()
+    }
+
+    /// Puts counts from a failed flush back, beside anything recorded since.
+    fn merge(&mut self, other: Pending) {
+        for (bucket, (subject, tally)) in other.hours {
+            self.hours
+                .entry(bucket)
+                .or_insert((subject, Tally::default()))
+                .1
+                .add(tally);
+        }
+        for (key_id, last) in other.last_used {
+            let entry = self.last_used.entry(key_id).or_insert(last);
+            if last.at > entry.at {
+                *entry = last;
+            }
+        }
+    }
+}
+
+/// What one flush wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Flushed {
+    pub buckets: usize,
+    pub requests: i64,
+}
+
+/// Shared by every `/v1` request; cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub struct UsageMeter {
+    pending: Arc<Mutex<Pending>>,
+}
+
+pub fn hour_of(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.duration_trunc(TimeDelta::hours(1)).unwrap_or(at)
+}
+
+impl UsageMeter {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Pending> {
+        // A panic while holding the lock cannot leave the counts inconsistent
+        // (each update is a few additions), so a poisoned lock is still usable.
+        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Counts one answered request; `status` is the HTTP status sent.
+    pub fn record(
+        &self,
+        subject: UsageSubject,
+        status: u16,
+        ip: Option<IpAddr>,
+        at: DateTime<Utc>,
+    ) {
+        let mut pending = self.lock();
+        pending
+            .hours
+            .entry((subject.key_id, hour_of(at)))
+            .or_insert((subject, Tally::default()))
+            .1
+            .add(Tally::of_status(status));
+        let last = pending
+            .last_used
+            .entry(subject.key_id)
+            .or_insert(LastUse { at, ip });
+        if at >= last.at {
+            *last = LastUse { at, ip };
+        }
+    }
+
+    /// Requests counted but not yet written.
+    pub fn pending_requests(&self) -> i64 {
+        self.lock().hours.values().map(|(_, t)| t.total).sum()
+    }
+
+    /// Writes everything counted so far in one transaction. On failure the counts
+    /// are kept for the next attempt.
+    pub async fn flush(&self, db: &DatabaseConnection) -> Result<Flushed, DbErr> {
+        let batch = std::mem::take(&mut *self.lock());
+        if batch.is_empty() {
+            return Ok(Flushed::default());
+        }
+        match write(db, &batch).await {
+            Ok(flushed) => Ok(flushed),
+            Err(err) => {
+                self.lock().merge(batch);
+                Err(err)
+            }
+        }
+    }
+
+    /// Flushes every `every` until the returned handle is aborted.
+    pub fn spawn_flusher(
+        &self,
+        db: DatabaseConnection,
+        every: Duration,
+    ) -> tokio::task::JoinHandle<()> {
+        let meter = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(err) = meter.flush(&db).await {
+                    tracing::warn!(%err, "could not write usage counts; keeping them for the next flush");
+                }
+            }
+        })
+    }
+}
+
+async fn write(db: &DatabaseConnection, batch: &Pending) -> Result<Flushed, DbErr> {
+    let txn = db.begin().await?;
+    let mut flushed = Flushed::default();
+    if !batch.hours.is_empty() {
+        let rows = batch
+            .hours
+            .iter()
+            .map(|((key_id, hour), (subject, tally))| {
+                flushed.requests += tally.total;
+                api_key_usage::ActiveModel {
+                    key_id: Set(*key_id),
+                    hour_start: Set(*hour),
+                    org_id: Set(subject.org_id),
+                    mode: Set(subject.mode),
+                    total: Set(tally.total),
+                    succeeded: Set(tally.succeeded),
+                    failed: Set(tally.failed),
+                }
+            })
+            .collect::<Vec<_>>();
+        flushed.buckets = rows.len();
+        let mut on_conflict = OnConflict::columns([
+            api_key_usage::Column::KeyId,
+            api_key_usage::Column::HourStart,
+        ]);
+        for (column, name) in [
+            (api_key_usage::Column::Total, "total"),
+            (api_key_usage::Column::Succeeded, "succeeded"),
+            (api_key_usage::Column::Failed, "failed"),
+        ] {
+            on_conflict.value(
+                column,
+                Expr::col((api_key_usage::Entity, column))
+                    .add(Expr::cust(format!("excluded.{name}"))),
+            );
+        }
+        api_key_usage::Entity::insert_many(rows)
+            .on_conflict(on_conflict)
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    for (key_id, last) in &batch.last_used {
+        api_key::Entity::update_many()
+            .col_expr(api_key::Column::LastUsedAt, Expr::value(last.at))
+            .col_expr(
+                api_key::Column::LastUsedIp,
+                Expr::value(last.ip.map(|ip| ip.to_string())),
+            )
+            .filter(api_key::Column::Id.eq(*key_id))
+            .filter(
+                Condition::any()
+                    .add(api_key::Column::LastUsedAt.is_null())
+                    .add(api_key::Column::LastUsedAt.lt(last.at)),
+            )
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(flushed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subject() -> UsageSubject {
+        UsageSubject {
+            key_id: Uuid::new_v4(),
+            org_id: Uuid::new_v4(),
+            mode: Mode::Live,
+        }
+    }
+
+    #[test]
+    fn statuses_are_split_into_successes_and_failures() {
+        assert_eq!(
+            Tally::of_status(200),
+            Tally {
+                total: 1,
+                succeeded: 1,
+                failed: 0
+            }
+        );
+        assert_eq!(
+            Tally::of_status(204),
+            Tally {
+                total: 1,
+                succeeded: 1,
+                failed: 0
+            }
+        );
+        assert_eq!(
+            Tally::of_status(304),
+            Tally {
+                total: 1,
+                succeeded: 0,
+                failed: 0
+            }
+        );
+        for status in [401, 403, 404, 429, 500, 503] {
+            assert_eq!(
+                Tally::of_status(status),
+                Tally {
+                    total: 1,
+                    succeeded: 0,
+                    failed: 1
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn requests_fall_into_their_utc_hour() {
+        let meter = UsageMeter::default();
+        let key = subject();
+        let at = DateTime::parse_from_rfc3339("2026-11-23T10:59:59.999Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        meter.record(key, 200, None, at);
+        meter.record(key, 401, None, at + TimeDelta::milliseconds(1));
+        meter.record(key, 200, None, at + TimeDelta::minutes(30));
+        let pending = meter.lock();
+        assert_eq!(pending.hours.len(), 2);
+        let ten = hour_of(at);
+        assert_eq!(ten.to_rfc3339(), "2026-11-23T10:00:00+00:00");
+        assert_eq!(pending.hours[&(key.key_id, ten)].1.total, 1);
+        assert_eq!(
+            pending.hours[&(key.key_id, ten + TimeDelta::hours(1))].1,
+            Tally {
+                total: 2,
+                succeeded: 1,
+                failed: 1
+            }
+        );
+    }
+
+    #[test]
+    fn a_failed_flush_keeps_its_counts_and_the_latest_use() {
+        let meter = UsageMeter::default();
+        let key = subject();
+        let now = Utc::now();
+        meter.record(key, 200, None, now);
+        let batch = std::mem::take(&mut *meter.lock());
+        meter.record(key, 500, None, now + TimeDelta::seconds(1));
+        meter.lock().merge(batch);
+        assert_eq!(meter.pending_requests(), 2);
+        assert_eq!(
+            meter.lock().last_used[&key.key_id].at,
+            now + TimeDelta::seconds(1)
+        );
+    }
+}

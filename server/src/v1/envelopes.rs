@@ -1,0 +1,141 @@
+//! `/v1/envelopes` (scopes `envelopes:read`, `envelopes:write`).
+
+use app::ssr::{
+    entities::envelope::{self, EnvelopeStatus},
+    services::resources::envelopes,
+    state::AppState,
+};
+use axum::{Json, extract::State, http::StatusCode};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{
+    access::Caller,
+    error::{ApiError, ErrorBody},
+    extract::{ApiJson, ListParams, Paging, RecordId},
+    page::PageOf,
+};
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EnvelopeView {
+    pub id: Uuid,
+    pub client_id: Uuid,
+    pub title: String,
+    /// `draft`, `sent`, `completed` or `cancelled`.
+    #[schema(value_type = String, example = "draft")]
+    pub status: EnvelopeStatus,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<envelope::Model> for EnvelopeView {
+    fn from(envelope: envelope::Model) -> Self {
+        EnvelopeView {
+            id: envelope.id,
+            client_id: envelope.client_id,
+            title: envelope.title,
+            status: envelope.status,
+            created_at: envelope.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewEnvelope {
+    /// A client of the same workspace and mode.
+    pub client_id: Option<Uuid>,
+    /// 1 to 200 characters.
+    pub title: Option<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EnvelopeChanges {
+    pub title: Option<String>,
+}
+
+#[utoipa::path(get, path = "/v1/envelopes", tag = "envelopes", params(ListParams),
+    responses((status = 200, body = PageOf<EnvelopeView>), (status = 403, body = ErrorBody)),
+    security(("bearer" = ["envelopes:read"])))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Paging(page): Paging,
+) -> Result<Json<PageOf<EnvelopeView>>, ApiError> {
+    let page = envelopes::list(&state.db, &caller.tenancy, page).await?;
+    Ok(Json(page.map(EnvelopeView::from).into()))
+}
+
+#[utoipa::path(get, path = "/v1/envelopes/{id}", tag = "envelopes",
+    responses((status = 200, body = EnvelopeView), (status = 404, body = ErrorBody)),
+    security(("bearer" = ["envelopes:read"])))]
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    RecordId(id): RecordId,
+) -> Result<Json<EnvelopeView>, ApiError> {
+    Ok(Json(
+        envelopes::get(&state.db, &caller.tenancy, id).await?.into(),
+    ))
+}
+
+/// Creates a draft.
+#[utoipa::path(post, path = "/v1/envelopes", tag = "envelopes", request_body = NewEnvelope,
+    responses((status = 201, body = EnvelopeView), (status = 422, body = ErrorBody)),
+    security(("bearer" = ["envelopes:write"])))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<NewEnvelope>,
+) -> Result<(StatusCode, Json<EnvelopeView>), ApiError> {
+    let envelope =
+        envelopes::create(&state.db, &caller.tenancy, body.client_id, body.title).await?;
+    Ok((StatusCode::CREATED, Json(envelope.into())))
+}
+
+/// Edits a draft (409 once sent).
+#[utoipa::path(patch, path = "/v1/envelopes/{id}", tag = "envelopes", request_body = EnvelopeChanges,
+    responses((status = 200, body = EnvelopeView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = ["envelopes:write"])))]
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    RecordId(id): RecordId,
+    ApiJson(body): ApiJson<EnvelopeChanges>,
+) -> Result<Json<EnvelopeView>, ApiError> {
+    Ok(Json(
+        envelopes::update(&state.db, &caller.tenancy, id, body.title)
+            .await?
+            .into(),
+    ))
+}
+
+/// Draft → sent (recorded in the audit log; no e-mail is sent).
+#[utoipa::path(post, path = "/v1/envelopes/{id}/send", tag = "envelopes",
+    responses((status = 200, body = EnvelopeView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = ["envelopes:write"])))]
+pub async fn send(
+    State(state): State<AppState>,
+    caller: Caller,
+    RecordId(id): RecordId,
+) -> Result<Json<EnvelopeView>, ApiError> {
+    let envelope =
+        envelopes::send(&state.db, &caller.tenancy, id, caller.actor(), caller.ip).await?;
+    Ok(Json(envelope.into()))
+}
+
+/// Draft or sent → cancelled.
+#[utoipa::path(post, path = "/v1/envelopes/{id}/cancel", tag = "envelopes",
+    responses((status = 200, body = EnvelopeView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = ["envelopes:write"])))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    caller: Caller,
+    RecordId(id): RecordId,
+) -> Result<Json<EnvelopeView>, ApiError> {
+    let envelope =
+        envelopes::cancel(&state.db, &caller.tenancy, id, caller.actor(), caller.ip).await?;
+    Ok(Json(envelope.into()))
+}
