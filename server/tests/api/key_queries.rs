@@ -1,0 +1,268 @@
+//! Listing keys (filters, search, pages), roll and the plan limit, and workspaces.
+
+use app::{
+    model::{KeyStatus, Mode, Plan, Scope},
+    ssr::services::{
+        audit::Actor,
+        keys::{self, Expiry, Grace, KeyError, KeyFilter, KeyIssuer, NewKey},
+        pagination::PageRequest,
+        workspaces::{self, WorkspaceError},
+    },
+};
+use uuid::Uuid;
+
+use crate::helpers::{Owner, TestApp, key_hasher, spawn_app};
+
+const PASSWORD: &str = "correct horse battery staple";
+const SYSTEM: Actor = Actor::System { label: "test" };
+
+fn new_key(name: &str, mode: Mode, workspace: Option<&str>) -> NewKey {
+    NewKey {
+        name: name.to_owned(),
+        description: None,
+        mode,
+        scopes: vec![Scope::All],
+        workspace_slug: workspace.map(str::to_owned),
+        expiry: Expiry::InDays(30),
+    }
+}
+
+async fn names(app: &TestApp, owner: &Owner, filter: KeyFilter) -> Vec<String> {
+    keys::list_keys(&app.db, owner.org.org_id, &filter, PageRequest::default())
+        .await
+        .unwrap()
+        .data
+        .into_iter()
+        .map(|key| key.name)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_key_list_filters_by_status_mode_workspace_and_searches_name_or_prefix() {
+    let app = spawn_app().await;
+    let ada = app
+        .create_owner("ada@example.com", PASSWORD, Plan::Enterprise)
+        .await;
+    let staging = workspaces::create_workspace(&app.db, ada.org.org_id, "Staging", SYSTEM, None)
+        .await
+        .unwrap();
+    let org = ada.org.org_id;
+    let who = ada.org.owner_id;
+    let ci = app
+        .issue_key(org, who, new_key("CI deploy", Mode::Test, None))
+        .await
+        .unwrap();
+    app.issue_key(org, who, new_key("Billing sync", Mode::Live, None))
+        .await
+        .unwrap();
+    app.issue_key(
+        org,
+        who,
+        new_key("Staging 100%_done", Mode::Test, Some("staging")),
+    )
+    .await
+    .unwrap();
+    let gone = app
+        .issue_key(org, who, new_key("Old import", Mode::Live, None))
+        .await
+        .unwrap();
+    keys::revoke_key(&app.db, gone.key.id, Some(org), None, SYSTEM, None)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        names(&app, &ada, KeyFilter::default()).await,
+        [
+            "Old import",
+            "Staging 100%_done",
+            "Billing sync",
+            "CI deploy"
+        ],
+        "every key, newest first, revoked included"
+    );
+    let only = |status| KeyFilter {
+        status: Some(status),
+        ..Default::default()
+    };
+    assert_eq!(
+        names(&app, &ada, only(KeyStatus::Revoked)).await,
+        ["Old import"]
+    );
+    assert_eq!(names(&app, &ada, only(KeyStatus::Active)).await.len(), 3);
+    assert!(names(&app, &ada, only(KeyStatus::Expired)).await.is_empty());
+    let live = KeyFilter {
+        mode: Some(Mode::Live),
+        ..Default::default()
+    };
+    assert_eq!(
+        names(&app, &ada, live).await,
+        ["Old import", "Billing sync"]
+    );
+    let in_staging = KeyFilter {
+        workspace_id: Some(staging.id),
+        ..Default::default()
+    };
+    assert_eq!(names(&app, &ada, in_staging).await, ["Staging 100%_done"]);
+
+    let search = |text: &str| KeyFilter {
+        search: Some(text.to_owned()),
+        ..Default::default()
+    };
+    assert_eq!(
+        names(&app, &ada, search("ci DEP")).await,
+        ["CI deploy"],
+        "case-insensitive"
+    );
+    assert_eq!(
+        names(&app, &ada, search("100%_")).await,
+        ["Staging 100%_done"]
+    );
+    assert!(
+        names(&app, &ada, search("%")).await.len() == 1,
+        "% is literal, not a wildcard"
+    );
+    assert_eq!(
+        names(&app, &ada, search(&ci.key.display_prefix)).await,
+        ["CI deploy"]
+    );
+    assert!(names(&app, &ada, search("no such key")).await.is_empty());
+}
+
+#[tokio::test]
+async fn the_key_list_pages_without_gaps_or_repeats() {
+    let app = spawn_app().await;
+    let ada = app
+        .create_owner("ada@example.com", PASSWORD, Plan::Enterprise)
+        .await;
+    for n in 0..7 {
+        app.issue_key(
+            ada.org.org_id,
+            ada.org.owner_id,
+            new_key(&format!("k{n}"), Mode::Test, None),
+        )
+        .await
+        .unwrap();
+    }
+    let mut seen = Vec::new();
+    let mut page = PageRequest::new(Some(3), None).unwrap();
+    loop {
+        let listed = keys::list_keys(&app.db, ada.org.org_id, &KeyFilter::default(), page)
+            .await
+            .unwrap();
+        assert!(listed.data.len() <= 3);
+        seen.extend(listed.data.into_iter().map(|k| k.name));
+        match listed.next_cursor {
+            Some(cursor) => page = PageRequest::new(Some(3), Some(&cursor)).unwrap(),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["k6", "k5", "k4", "k3", "k2", "k1", "k0"]);
+}
+
+#[tokio::test]
+async fn the_old_half_of_a_roll_does_not_count_against_the_plan_limit() {
+    let app = spawn_app().await;
+    let ada = app
+        .create_owner("ada@example.com", PASSWORD, Plan::Professional)
+        .await;
+    let (org, who) = (ada.org.org_id, ada.org.owner_id);
+    let mut last = None;
+    for n in 0..4 {
+        last = Some(
+            app.issue_key(org, who, new_key(&format!("k{n}"), Mode::Test, None))
+                .await
+                .unwrap(),
+        );
+    }
+    let hasher = key_hasher();
+    let issuer = KeyIssuer {
+        hasher: &hasher,
+        brand: "kw",
+    };
+    keys::roll_key(
+        &app.db,
+        &issuer,
+        org,
+        last.unwrap().key.id,
+        Grace::SevenDays,
+        SYSTEM,
+        None,
+    )
+    .await
+    .unwrap();
+    // Four keys plus a replacement in its grace period: the fifth (the limit) still fits.
+    app.issue_key(org, who, new_key("fifth", Mode::Live, None))
+        .await
+        .unwrap();
+    let refused = app
+        .issue_key(org, who, new_key("sixth", Mode::Live, None))
+        .await;
+    assert!(
+        matches!(refused, Err(KeyError::PlanLimitReached { limit: 5, .. })),
+        "{:?}",
+        refused.err()
+    );
+}
+
+#[tokio::test]
+async fn workspaces_get_unique_slugs_and_can_be_renamed_within_their_org_only() {
+    let app = spawn_app().await;
+    let ada = app
+        .create_owner("ada@example.com", PASSWORD, Plan::Business)
+        .await;
+    let bob = app
+        .create_owner("bob@example.com", PASSWORD, Plan::Business)
+        .await;
+    let first = workspaces::create_workspace(&app.db, ada.org.org_id, "EU Prod", SYSTEM, None)
+        .await
+        .unwrap();
+    let second = workspaces::create_workspace(&app.db, ada.org.org_id, "eu prod", SYSTEM, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (first.slug.as_str(), second.slug.as_str()),
+        ("eu-prod", "eu-prod-2")
+    );
+    let theirs = workspaces::create_workspace(&app.db, bob.org.org_id, "EU Prod", SYSTEM, None)
+        .await
+        .unwrap();
+    assert_eq!(theirs.slug, "eu-prod", "slugs are unique per organization");
+
+    let renamed = workspaces::rename_workspace(
+        &app.db,
+        ada.org.org_id,
+        first.id,
+        "EU Production",
+        SYSTEM,
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (renamed.name.as_str(), renamed.slug.as_str()),
+        ("EU Production", "eu-prod")
+    );
+    let foreign =
+        workspaces::rename_workspace(&app.db, bob.org.org_id, first.id, "Mine", SYSTEM, None).await;
+    assert!(matches!(foreign, Err(WorkspaceError::NotFound)));
+    let blank = workspaces::create_workspace(&app.db, ada.org.org_id, "  ", SYSTEM, None).await;
+    assert!(matches!(blank, Err(WorkspaceError::Invalid(_))));
+    let missing_org =
+        workspaces::create_workspace(&app.db, Uuid::now_v7(), "Ghost", SYSTEM, None).await;
+    assert!(
+        matches!(missing_org, Err(WorkspaceError::NotFound)),
+        "{:?}",
+        missing_org.err()
+    );
+
+    let listed = workspaces::list_workspaces(&app.db, ada.org.org_id)
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 3);
+    assert!(listed[0].is_default, "the default workspace comes first");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action LIKE 'workspace.%'")
+            .await,
+        4
+    );
+}
