@@ -26,7 +26,7 @@ build: tools
 ## test: everything CI runs
 test: tools system node fmt-check clippy test-rust build e2e
 
-## bench: sign-in timing (release build, SQLite); figures in bench/results/latest.md
+## bench: sign-in and /v1 timing (release build, SQLite); figures in bench/results/{latest,api}.md
 bench: build
 	scripts/bench.sh
 

@@ -24,6 +24,12 @@ export KEYWARD_LOGIN_ATTEMPTS_PER_IP=100000
 export RUST_LOG=warn
 PASSWORD="bench password with spaces"
 echo "$PASSWORD" | "$SERVER_BIN" admin create-owner --org "Bench" --email bench@example.com >/dev/null
+VALID_KEY="$("$SERVER_BIN" keys create --org bench --name bench --mode live --scopes '*' \
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)["secret"])')"
+REVOKED="$("$SERVER_BIN" keys create --org bench --name revoked --mode live --scopes '*' \
+  | python3 -c 'import json, sys; k = json.load(sys.stdin); print(k["id"], k["secret"])')"
+"$SERVER_BIN" keys revoke "${REVOKED%% *}" >/dev/null
+REVOKED_KEY="${REVOKED##* }"
 LEPTOS_SITE_ADDR="127.0.0.1:$PORT" "$SERVER_BIN" serve 2>"$RUN_DIR/server.log" &
 SERVER_PID=$!
 for _ in $(seq 1 100); do
@@ -33,3 +39,4 @@ done
 
 mkdir -p bench/results
 python3 bench/login_timing.py "http://127.0.0.1:$PORT" bench@example.com "$PASSWORD" bench/results/latest.md "${BENCH_ROUNDS:-40}"
+python3 bench/api_timing.py "http://127.0.0.1:$PORT" "$VALID_KEY" "$REVOKED_KEY" bench/results/api.md "${BENCH_API_ROUNDS:-200}"

@@ -221,7 +221,7 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown)
         .await;
-        flusher.abort();
+        flusher.stop().await;
         match self.usage.flush(&self.db).await {
             Ok(flushed) => tracing::info!(requests = flushed.requests, "usage written at shutdown"),
             Err(err) => tracing::error!(

@@ -157,23 +157,41 @@ impl UsageMeter {
         }
     }
 
-    /// Flushes every `every` until the returned handle is aborted.
-    pub fn spawn_flusher(
-        &self,
-        db: DatabaseConnection,
-        every: Duration,
-    ) -> tokio::task::JoinHandle<()> {
+    /// Flushes every `every` until [`Flusher::stop`], which lets a flush in progress
+    /// finish (aborting it could drop the batch it holds).
+    pub fn spawn_flusher(&self, db: DatabaseConnection, every: Duration) -> Flusher {
         let meter = self.clone();
-        tokio::spawn(async move {
+        let (stop, mut stopped) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                tick.tick().await;
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    _ = stopped.changed() => return,
+                }
                 if let Err(err) = meter.flush(&db).await {
                     tracing::warn!(%err, "could not write usage counts; keeping them for the next flush");
                 }
             }
-        })
+        });
+        Flusher { stop, task }
+    }
+}
+
+/// The periodic flush task.
+pub struct Flusher {
+    stop: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Flusher {
+    /// Stops after the flush in progress, if any.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        if let Err(err) = self.task.await {
+            tracing::error!(%err, "the usage flusher failed");
+        }
     }
 }
 
