@@ -11,6 +11,9 @@ pub enum KeyStatus {
     Active,
     Revoked,
     Expired,
+    /// Not revoked or expired, but the member it acts for has left the organization:
+    /// it is refused until that member is back.
+    Inactive,
 }
 
 /// A key as lists and details show it: never the secret, never its hash.

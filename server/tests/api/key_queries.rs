@@ -1,7 +1,8 @@
 //! Listing keys (filters, search, pages), roll and the plan limit, and workspaces.
 
 use app::{
-    model::{KeyStatus, Mode, Plan, Scope},
+    model::{KeyStatus, Mode, Plan, Role, Scope},
+    ssr::entities::membership,
     ssr::services::{
         audit::Actor,
         keys::{self, Expiry, Grace, KeyError, KeyFilter, KeyIssuer, NewKey},
@@ -9,6 +10,7 @@ use app::{
         workspaces::{self, WorkspaceError},
     },
 };
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::helpers::{Owner, TestApp, key_hasher, spawn_app};
@@ -126,6 +128,53 @@ async fn the_key_list_filters_by_status_mode_workspace_and_searches_name_or_pref
         ["CI deploy"]
     );
     assert!(names(&app, &ada, search("no such key")).await.is_empty());
+}
+
+#[tokio::test]
+async fn the_list_says_a_key_is_inactive_once_its_creator_left() {
+    let app = spawn_app().await;
+    let ada = app
+        .create_owner("ada@example.com", PASSWORD, Plan::Enterprise)
+        .await;
+    let bob = app
+        .create_owner("bob@example.com", PASSWORD, Plan::Enterprise)
+        .await;
+    membership::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        org_id: Set(ada.org.org_id),
+        user_id: Set(bob.org.owner_id),
+        role: Set(Role::Admin),
+        created_at: Set(chrono::Utc::now()),
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let org = ada.org.org_id;
+    app.issue_key(org, ada.org.owner_id, new_key("ada's", Mode::Test, None))
+        .await
+        .unwrap();
+    let bobs = app
+        .issue_key(org, bob.org.owner_id, new_key("bob's", Mode::Test, None))
+        .await
+        .unwrap();
+    membership::Entity::delete_many()
+        .filter(membership::Column::OrgId.eq(org))
+        .filter(membership::Column::UserId.eq(bob.org.owner_id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+
+    let only = |status| KeyFilter {
+        status: Some(status),
+        ..Default::default()
+    };
+    assert_eq!(
+        names(&app, &ada, only(KeyStatus::Inactive)).await,
+        ["bob's"]
+    );
+    assert_eq!(names(&app, &ada, only(KeyStatus::Active)).await, ["ada's"]);
+    let fetched = keys::get_key(&app.db, org, bobs.key.id).await.unwrap();
+    assert_eq!(fetched.status, KeyStatus::Inactive);
 }
 
 #[tokio::test]

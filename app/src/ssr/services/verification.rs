@@ -93,6 +93,7 @@ pub async fn verify_key(
     match keys::status_of(&key, now) {
         KeyStatus::Revoked => return refuse(Rejection::Revoked),
         KeyStatus::Expired => return refuse(Rejection::Expired),
+        KeyStatus::Inactive => return refuse(Rejection::CreatorRemoved),
         KeyStatus::Active => {}
     }
     if !keys::address_allowed(&key, client_ip) {

@@ -1,9 +1,11 @@
 //! Reading keys: one key, or a filtered page of an organization's keys.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    sea_query::{Expr, ExprTrait, Func},
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    sea_query::{Expr, ExprTrait, Func, Query, SelectStatement},
 };
 use uuid::Uuid;
 
@@ -11,7 +13,7 @@ use super::{KeyError, summary};
 use crate::{
     model::{ApiKeySummary, KeyStatus, Mode, Page},
     ssr::{
-        entities::api_key,
+        entities::{api_key, membership},
         services::pagination::{PageRequest, fetch_page},
     },
 };
@@ -27,19 +29,54 @@ pub struct KeyFilter {
     pub search: Option<String>,
 }
 
-fn status_condition(status: KeyStatus, now: DateTime<Utc>) -> Condition {
-    let not_expired = Condition::any()
-        .add(api_key::Column::ExpiresAt.is_null())
-        .add(api_key::Column::ExpiresAt.gt(now));
+fn members_of(org_id: Uuid) -> SelectStatement {
+    Query::select()
+        .column(membership::Column::UserId)
+        .from(membership::Entity)
+        .and_where(membership::Column::OrgId.eq(org_id))
+        .to_owned()
+}
+
+fn status_condition(status: KeyStatus, org_id: Uuid, now: DateTime<Utc>) -> Condition {
+    let usable = Condition::all()
+        .add(api_key::Column::RevokedAt.is_null())
+        .add(
+            Condition::any()
+                .add(api_key::Column::ExpiresAt.is_null())
+                .add(api_key::Column::ExpiresAt.gt(now)),
+        );
     match status {
         KeyStatus::Revoked => Condition::all().add(api_key::Column::RevokedAt.is_not_null()),
         KeyStatus::Expired => Condition::all()
             .add(api_key::Column::RevokedAt.is_null())
             .add(api_key::Column::ExpiresAt.lte(now)),
-        KeyStatus::Active => Condition::all()
-            .add(api_key::Column::RevokedAt.is_null())
-            .add(not_expired),
+        KeyStatus::Active => usable.add(api_key::Column::CreatedBy.in_subquery(members_of(org_id))),
+        KeyStatus::Inactive => {
+            usable.add(api_key::Column::CreatedBy.not_in_subquery(members_of(org_id)))
+        }
     }
+}
+
+/// The organization's current members, to tell active keys from inactive ones.
+async fn member_ids(db: &impl ConnectionTrait, org_id: Uuid) -> Result<HashSet<Uuid>, DbErr> {
+    Ok(membership::Entity::find()
+        .select_only()
+        .column(membership::Column::UserId)
+        .filter(membership::Column::OrgId.eq(org_id))
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// The summary, with `Inactive` when the member the key acts for has left.
+fn listed(key: &api_key::Model, members: &HashSet<Uuid>, now: DateTime<Utc>) -> ApiKeySummary {
+    let mut listed = summary(key, now);
+    if listed.status == KeyStatus::Active && !members.contains(&key.created_by) {
+        listed.status = KeyStatus::Inactive;
+    }
+    listed
 }
 
 /// `LIKE` pattern text with its wildcards escaped (`\` is the escape character).
@@ -71,7 +108,7 @@ pub async fn list_keys(
     let now = Utc::now();
     let mut condition = Condition::all().add(api_key::Column::OrgId.eq(org_id));
     if let Some(status) = filter.status {
-        condition = condition.add(status_condition(status, now));
+        condition = condition.add(status_condition(status, org_id, now));
     }
     if let Some(mode) = filter.mode {
         condition = condition.add(api_key::Column::Mode.eq(mode));
@@ -95,7 +132,8 @@ pub async fn list_keys(
         page,
     )
     .await?;
-    Ok(page.map(|key| summary(&key, now)))
+    let members = member_ids(db, org_id).await?;
+    Ok(page.map(|key| listed(&key, &members, now)))
 }
 
 /// One key of the organization.
@@ -109,7 +147,8 @@ pub async fn get_key(
         .one(db)
         .await?
         .ok_or(KeyError::NotFound)?;
-    Ok(summary(&key, Utc::now()))
+    let members = member_ids(db, org_id).await?;
+    Ok(listed(&key, &members, Utc::now()))
 }
 
 #[cfg(test)]
