@@ -28,11 +28,14 @@ cleanup() {
 trap cleanup EXIT
 
 psql "$ADMIN_URL" -qc "CREATE DATABASE $DB_NAME"
+# The specs run the admin CLI against the same database and pepper (to set up
+# members, other plans and keys), so these are exported to them as well.
+export DATABASE_URL="${ADMIN_URL%/*}/$DB_NAME"
+export KEYWARD_DATA_DIR="$RUN_DIR/data"
+KEYWARD_KEY_PEPPER="$(head -c 32 /dev/urandom | base64 | tr -d '\n')"
+export KEYWARD_KEY_PEPPER
 LEPTOS_SITE_ADDR="127.0.0.1:$PORT" \
 LEPTOS_SITE_ROOT="$SITE_ROOT" \
-DATABASE_URL="${ADMIN_URL%/*}/$DB_NAME" \
-KEYWARD_DATA_DIR="$RUN_DIR/data" \
-KEYWARD_KEY_PEPPER="$(head -c 32 /dev/urandom | base64 | tr -d '\n')" \
 RUST_LOG="${RUST_LOG:-info}" \
   "$SERVER_BIN" serve 2>"$LOG" &
 SERVER_PID=$!
@@ -43,5 +46,8 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 
+SERVER_BIN_PATH="$(realpath "$SERVER_BIN")"
 cd end2end
-KEYWARD_E2E_BASE_URL="http://127.0.0.1:$PORT" KEYWARD_E2E_SERVER_LOG="$LOG" npx playwright test "$@"
+KEYWARD_E2E_BASE_URL="http://127.0.0.1:$PORT" KEYWARD_E2E_SERVER_LOG="$LOG" \
+KEYWARD_E2E_SERVER_BIN="$SERVER_BIN_PATH" \
+  npx playwright test "$@"

@@ -8,7 +8,9 @@ use leptos_router::{
 use crate::pages::{
     login::LoginPage,
     not_found::NotFound,
-    settings::{ApiKeysPage, AuditLogPage, BillingPage, MembersPage, shell::SettingsShell},
+    settings::{
+        AuditLogPage, BillingPage, MembersPage, api_keys::ApiKeysPage, shell::SettingsShell,
+    },
     setup::SetupPage,
 };
 

@@ -15,6 +15,12 @@ pub enum AppError {
     /// 403: signed in, but the role does not allow this.
     #[error("You do not have permission to do that.")]
     Forbidden,
+    /// 403 with the reason (a plan limit, a plan without API access).
+    #[error("{0}")]
+    Refused(String),
+    /// 409: the record's state forbids it (a revoked key cannot be edited).
+    #[error("{0}")]
+    Conflict(String),
     /// 404: absent, or not visible to this user.
     #[error("Not found.")]
     NotFound,
@@ -33,7 +39,8 @@ impl AppError {
     pub fn status_code(&self) -> u16 {
         match self {
             AppError::Unauthenticated => 401,
-            AppError::Forbidden => 403,
+            AppError::Forbidden | AppError::Refused(_) => 403,
+            AppError::Conflict(_) => 409,
             AppError::NotFound => 404,
             AppError::Invalid(_) => 422,
             AppError::Unavailable => 503,
@@ -46,12 +53,18 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        match value {
-            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
+        let error = match value {
+            ServerFnErrorErr::Args(_)
+            | ServerFnErrorErr::MissingArg(_)
+            | ServerFnErrorErr::Deserialization(_) => {
                 AppError::Invalid("The form is incomplete or malformed.".to_owned())
             }
             ServerFnErrorErr::Request(_) => AppError::Unavailable,
             _ => AppError::Internal,
-        }
+        };
+        // On the server, arguments that do not decode are the client's fault: 422, not 500.
+        #[cfg(feature = "ssr")]
+        let error = crate::ssr::boundary::fail(error);
+        error
     }
 }

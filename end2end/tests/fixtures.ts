@@ -1,4 +1,5 @@
 import { test as base, expect, type Page } from '@playwright/test';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 /** The Owner created by the first-run spec; the other specs sign in with it. */
@@ -53,4 +54,24 @@ export function setupLinkFromServerLog(): string {
   const match = readFileSync(logPath, 'utf8').match(/https?:\/\/\S+\/setup\?token=[A-Za-z0-9_-]+/);
   if (!match) throw new Error(`no setup link in ${logPath}`);
   return match[0];
+}
+
+/**
+ * Runs the admin CLI (the server binary) against the suite's database, to set up what
+ * the UI cannot yet: other organizations and plans, members, keys. Returns stdout.
+ */
+export function cli(args: string[], stdin = ''): string {
+  const bin = process.env.KEYWARD_E2E_SERVER_BIN;
+  if (!bin) throw new Error('KEYWARD_E2E_SERVER_BIN is not set: run the suite with `make e2e`.');
+  const result = spawnSync(bin, args, { input: stdin, encoding: 'utf8', env: { ...process.env, RUST_LOG: 'warn' } });
+  if (result.status !== 0) {
+    throw new Error(`server ${args.join(' ')} failed (${result.status}): ${result.stderr}`);
+  }
+  return result.stdout;
+}
+
+/** An organization with its Owner, created through the CLI; returns the slug. */
+export function createOrganization(org: string, email: string, password: string, plan: string): string {
+  const out = cli(['admin', 'create-owner', '--org', org, '--email', email, '--plan', plan], `${password}\n`);
+  return out.trim().split('\n').pop() ?? '';
 }

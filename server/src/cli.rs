@@ -39,6 +39,35 @@ pub enum AdminCommand {
         #[arg(long, value_enum, default_value_t = PlanArg::Business)]
         plan: PlanArg,
     },
+    /// Add a person to an organization with a role. A new e-mail becomes a user whose
+    /// password is read from stdin (one line); an existing user just joins.
+    AddMember {
+        #[arg(long = "org", value_name = "SLUG")]
+        org_slug: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    Owner,
+    Admin,
+    Member,
+    Viewer,
+}
+
+impl From<RoleArg> for app::model::Role {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::Owner => Self::Owner,
+            RoleArg::Admin => Self::Admin,
+            RoleArg::Member => Self::Member,
+            RoleArg::Viewer => Self::Viewer,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

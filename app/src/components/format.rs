@@ -25,6 +25,18 @@ pub fn thousands(value: u32) -> String {
     out
 }
 
+/// "just now", "5 minutes ago", "3 hours ago", "2 days ago", then the date.
+pub fn ago(at: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> String {
+    let seconds = (now - at).num_seconds().max(0).unsigned_abs();
+    match seconds {
+        0..60 => "just now".to_owned(),
+        60..3_600 => format!("{} ago", plural(seconds / 60, "minute")),
+        3_600..86_400 => format!("{} ago", plural(seconds / 3_600, "hour")),
+        86_400..2_592_000 => format!("{} ago", plural(seconds / 86_400, "day")),
+        _ => at.format("%b %-d, %Y").to_string(),
+    }
+}
+
 fn plural(count: u64, unit: &str) -> String {
     if count == 1 {
         format!("1 {unit}")
@@ -35,7 +47,20 @@ fn plural(count: u64, unit: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{duration_words, thousands};
+    use super::{ago, duration_words, thousands};
+
+    #[test]
+    fn ago_reads_naturally_and_falls_back_to_the_date() {
+        let now = chrono::Utc::now();
+        assert_eq!(ago(now, now), "just now");
+        assert_eq!(
+            ago(now - chrono::Duration::minutes(5), now),
+            "5 minutes ago"
+        );
+        assert_eq!(ago(now - chrono::Duration::hours(1), now), "1 hour ago");
+        assert_eq!(ago(now - chrono::Duration::days(2), now), "2 days ago");
+        assert!(ago(now - chrono::Duration::days(90), now).contains(", "));
+    }
 
     #[test]
     fn large_numbers_get_thousands_separators() {

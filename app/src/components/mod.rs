@@ -1,5 +1,7 @@
 //! Reusable UI pieces.
 
+pub mod copy_button;
+pub mod dialog;
 pub mod format;
 pub mod password_input;
 pub mod placeholder;

@@ -2,6 +2,7 @@
 
 mod account;
 mod api_key;
+mod key_admin;
 mod mode;
 mod page;
 mod plan;
@@ -11,6 +12,10 @@ mod vocabulary;
 
 pub use account::{LoginOutcome, OrgSummary, SetupOutcome, SignedInUser};
 pub use api_key::{ApiKeySummary, KeyStatus};
+pub use key_admin::{
+    CreatedKey, ExpiryChoice, KeyListing, KeyQuery, KeyRow, KeysOverview, NewKeyForm,
+    WorkspaceOption, expiry_label,
+};
 pub use mode::Mode;
 pub use page::Page;
 pub use plan::{Plan, PlanLimits};

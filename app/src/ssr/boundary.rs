@@ -90,3 +90,38 @@ pub async fn require_user() -> Result<(AppState, Session, CurrentUser), AppError
         None => Err(fail(AppError::Unauthenticated)),
     }
 }
+
+/// A key-service error as the browser may see it (logged here when internal).
+pub fn key_error(err: crate::ssr::services::keys::KeyError) -> AppError {
+    use crate::ssr::services::keys::KeyError;
+    match err {
+        KeyError::Invalid(message) => fail(AppError::Invalid(message)),
+        KeyError::PlanWithoutApiAccess(_) | KeyError::PlanLimitReached { .. } => {
+            fail(AppError::Refused(capitalized(&err.to_string())))
+        }
+        KeyError::NotFound => fail(AppError::NotFound),
+        KeyError::Conflict(message) => fail(AppError::Conflict(capitalized(&message))),
+        KeyError::Randomness => {
+            tracing::error!("the operating system's random number generator failed");
+            fail(AppError::Internal)
+        }
+        KeyError::Database(err) => database_error(err),
+    }
+}
+
+fn capitalized(message: &str) -> String {
+    let mut chars = message.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect::<String>() + "."
+    })
+}
+
+/// The signed-in user, if their role may manage keys (Owner, Admin); else 403.
+pub async fn require_key_manager() -> Result<(AppState, CurrentUser), AppError> {
+    let (state, _, user) = require_user().await?;
+    if user.membership.role.can_manage_keys() {
+        Ok((state, user))
+    } else {
+        Err(fail(AppError::Forbidden))
+    }
+}

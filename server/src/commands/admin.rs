@@ -2,7 +2,12 @@ use std::io::BufRead;
 
 use app::ssr::{
     auth::password::PasswordHasher,
-    services::onboarding::{self, NewOrganization, Origin},
+    services::{
+        accounts,
+        audit::Actor,
+        members,
+        onboarding::{self, NewOrganization, Origin},
+    },
 };
 
 use crate::{cli::AdminCommand, config::Config, startup::connect_and_migrate};
@@ -46,6 +51,43 @@ pub async fn run(command: AdminCommand, config: Config) -> Result<(), String> {
             .map_err(|err| err.to_string())?;
             tracing::info!(org = %created.slug, owner = %created.owner_id, "organization and Owner created");
             println!("{}", created.slug);
+            Ok(())
+        }
+        AdminCommand::AddMember {
+            org_slug,
+            email,
+            role,
+        } => {
+            let db = connect_and_migrate(&config)
+                .await
+                .map_err(|err| err.to_string())?;
+            let org = accounts::find_organization_by_slug(&db, &org_slug)
+                .await
+                .map_err(|err| err.to_string())?
+                .ok_or_else(|| format!("no organization with the slug {org_slug}"))?;
+            let is_new = accounts::find_user_by_email(&db, &accounts::normalize_email(&email))
+                .await
+                .map_err(|err| err.to_string())?
+                .is_none();
+            let password = if is_new {
+                Some(read_password_line(std::io::stdin().lock())?)
+            } else {
+                None
+            };
+            let user_id = members::add_member(
+                &db,
+                &PasswordHasher::new(1),
+                org.id,
+                &email,
+                role.into(),
+                password,
+                Actor::System { label: "cli" },
+                None,
+            )
+            .await
+            .map_err(|err| err.to_string())?;
+            tracing::info!(org = %org.slug, user = %user_id, "member added");
+            println!("{user_id}");
             Ok(())
         }
     }

@@ -179,3 +179,105 @@ async fn a_second_organization_with_the_same_name_gets_its_own_slug() {
     assert_eq!(stdout(&first).trim(), "acme");
     assert_eq!(stdout(&second).trim(), "acme-2");
 }
+
+#[tokio::test]
+async fn add_member_creates_a_new_user_or_adds_an_existing_one_once() {
+    let database = Arc::new(TestDatabase::create().await);
+    let created = create_owner_with_cli(
+        &database,
+        "Acme",
+        "ada@example.com",
+        "ada's long password",
+        &[],
+    );
+    assert!(created.status.success(), "{}", stderr(&created));
+    let other = create_owner_with_cli(
+        &database,
+        "Beta",
+        "bob@example.com",
+        "bob's long password",
+        &[],
+    );
+    assert!(other.status.success(), "{}", stderr(&other));
+
+    let added = run_cli(
+        &database,
+        &[
+            "admin",
+            "add-member",
+            "--org",
+            "acme",
+            "--email",
+            "Vic@Example.com",
+            "--role",
+            "viewer",
+        ],
+        "vic's long password\n",
+    );
+    assert!(added.status.success(), "{}", stderr(&added));
+    // An existing user joins without a password.
+    let joined = run_cli(
+        &database,
+        &[
+            "admin",
+            "add-member",
+            "--org",
+            "acme",
+            "--email",
+            "bob@example.com",
+            "--role",
+            "admin",
+        ],
+        "",
+    );
+    assert!(joined.status.success(), "{}", stderr(&joined));
+    let again = run_cli(
+        &database,
+        &[
+            "admin",
+            "add-member",
+            "--org",
+            "acme",
+            "--email",
+            "vic@example.com",
+            "--role",
+            "member",
+        ],
+        "",
+    );
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("already a member"),
+        "{}",
+        stderr(&again)
+    );
+    let nowhere = run_cli(
+        &database,
+        &[
+            "admin",
+            "add-member",
+            "--org",
+            "nope",
+            "--email",
+            "vic@example.com",
+            "--role",
+            "member",
+        ],
+        "",
+    );
+    assert!(!nowhere.status.success());
+
+    let app = spawn_app_on(database.clone(), &[]).await;
+    assert_eq!(
+        app.login("vic@example.com", "vic's long password").await,
+        LoginOutcome::SignedIn
+    );
+    let me = app.current_user().await.unwrap();
+    assert_eq!(me.org.slug, "acme");
+    assert_eq!(me.org.role, app::model::Role::Viewer);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'member.added'")
+            .await,
+        4
+    );
+}

@@ -6,6 +6,7 @@ mod helpers;
 
 mod cli;
 mod health;
+mod key_admin;
 mod key_queries;
 mod keys;
 mod login;

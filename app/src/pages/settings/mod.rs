@@ -1,5 +1,6 @@
 //! Settings ▸ API Keys · Members · Audit Log · Billing, inside the signed-in shell.
 
+pub mod api_keys;
 pub mod shell;
 
 use leptos::prelude::*;
@@ -11,7 +12,7 @@ use crate::{
 };
 
 #[component]
-fn PageHeader(title: &'static str, description: &'static str) -> impl IntoView {
+pub(crate) fn PageHeader(title: &'static str, description: &'static str) -> impl IntoView {
     view! {
         <Title text=title/>
         <header class="page-header">
@@ -20,17 +21,6 @@ fn PageHeader(title: &'static str, description: &'static str) -> impl IntoView {
                 <p class="muted">{description}</p>
             </div>
         </header>
-    }
-}
-
-#[component]
-pub fn ApiKeysPage() -> impl IntoView {
-    view! {
-        <PageHeader
-            title="API Keys"
-            description="Keys let your integrations call the Keyward API on behalf of this organization."
-        />
-        <NotAvailableYet what="Key management"/>
     }
 }
 

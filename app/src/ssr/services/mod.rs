@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod authentication;
 pub mod keys;
+pub mod members;
 pub mod onboarding;
 pub mod pagination;
 pub mod resources;

@@ -1,6 +1,6 @@
 //! Reading keys: one key, or a filtered page of an organization's keys.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -9,11 +9,11 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{KeyError, summary};
+use super::{KeyError, count_active_keys, summary};
 use crate::{
-    model::{ApiKeySummary, KeyStatus, Mode, Page},
+    model::{ApiKeySummary, KeyRow, KeyStatus, Mode, Page},
     ssr::{
-        entities::{api_key, membership},
+        entities::{api_key, membership, user, workspace},
         services::pagination::{PageRequest, fetch_page},
     },
 };
@@ -134,6 +134,44 @@ pub async fn list_keys(
     .await?;
     let members = member_ids(db, org_id).await?;
     Ok(page.map(|key| listed(&key, &members, now)))
+}
+
+/// A page of keys with the names the list shows (creator e-mail, workspace).
+pub async fn list_rows(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+    filter: &KeyFilter,
+    page: PageRequest,
+) -> Result<Page<KeyRow>, DbErr> {
+    let keys = list_keys(db, org_id, filter, page).await?;
+    let creators: Vec<Uuid> = keys.data.iter().map(|key| key.created_by).collect();
+    let emails: HashMap<Uuid, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(creators))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|user| (user.id, user.email))
+        .collect();
+    let workspaces: HashMap<Uuid, String> = workspace::Entity::find()
+        .filter(workspace::Column::OrgId.eq(org_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|workspace| (workspace.id, workspace.name))
+        .collect();
+    Ok(keys.map(|key| KeyRow {
+        created_by_email: emails.get(&key.created_by).cloned(),
+        workspace_name: workspaces
+            .get(&key.workspace_id)
+            .cloned()
+            .unwrap_or_default(),
+        key,
+    }))
+}
+
+/// Keys counting against the plan's limit right now.
+pub async fn active_key_count(db: &impl ConnectionTrait, org_id: Uuid) -> Result<u64, DbErr> {
+    count_active_keys(db, org_id, Utc::now()).await
 }
 
 /// One key of the organization.

@@ -1,0 +1,155 @@
+//! The key table: one row per key, pills for mode, scopes and status.
+
+use leptos::prelude::*;
+
+use crate::{
+    components::{copy_button::CopyButton, format::ago},
+    model::{ApiKeySummary, KeyListing, KeyRow, KeyStatus, Mode, Scope, expiry_label},
+};
+
+#[component]
+pub fn KeyTable(
+    listing: KeyListing,
+    can_manage: bool,
+    on_revoke: impl Fn(ApiKeySummary) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let now = listing.now;
+    view! {
+        <div class="table-wrap">
+            <table class="table keys-table" data-testid="keys-table">
+                <caption class="visually-hidden">"API keys of this organization"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Mode"</th>
+                        <th scope="col">"Scopes"</th>
+                        <th scope="col">"Key"</th>
+                        <th scope="col">"Created"</th>
+                        <th scope="col">"Last used"</th>
+                        <th scope="col">"Created by"</th>
+                        <th scope="col">"Expires"</th>
+                        <th scope="col">"Workspace"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {listing
+                        .rows
+                        .into_iter()
+                        .map(|row| view! { <KeyRowView row now can_manage on_revoke/> })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn KeyRowView(
+    row: KeyRow,
+    now: chrono::DateTime<chrono::Utc>,
+    can_manage: bool,
+    on_revoke: impl Fn(ApiKeySummary) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let KeyRow {
+        key,
+        created_by_email,
+        workspace_name,
+    } = row;
+    let (expiry_text, expiry_warns) = expiry_label(key.expires_at, now);
+    let revocable = matches!(key.status, KeyStatus::Active | KeyStatus::Inactive);
+    let id = key.id.to_string();
+    let copied_id = id.clone();
+    let name = key.name.clone();
+    let target = key.clone();
+    view! {
+        <tr data-testid="key-row" data-key-id=id>
+            <td>
+                <span class="key-name">{key.name.clone()}</span>
+                {key.description.clone().map(|d| view! { <span class="key-description">{d}</span> })}
+            </td>
+            <td><ModePill mode=key.mode/></td>
+            <td><ScopeBadges scopes=key.scopes.clone()/></td>
+            <td><code class="key-mask">{key.masked()}</code></td>
+            <td>
+                <time datetime=key.created_at.to_rfc3339() title=key.created_at.to_rfc2822()>
+                    {key.created_at.format("%b %-d, %Y").to_string()}
+                </time>
+            </td>
+            <td>
+                {match key.last_used_at {
+                    Some(at) => view! {
+                        <time datetime=at.to_rfc3339() title=at.to_rfc2822()>{ago(at, now)}</time>
+                    }
+                    .into_any(),
+                    None => view! { <span class="muted-inline">"Never"</span> }.into_any(),
+                }}
+            </td>
+            <td>{created_by_email.unwrap_or_else(|| "Former member".to_owned())}</td>
+            <td class:warn=expiry_warns>{expiry_text}</td>
+            <td>{workspace_name}</td>
+            <td><StatusPill status=key.status/></td>
+            <td class="row-actions">
+                <CopyButton
+                    text=Signal::derive(move || copied_id.clone())
+                    label="Copy ID"
+                    aria_label=format!("Copy the ID of {name}")
+                />
+                {(can_manage && revocable).then(|| {
+                    let label = format!("Revoke {}", target.name);
+                    let target = target.clone();
+                    view! {
+                        <button
+                            type="button"
+                            class="btn btn-danger-outline btn-small"
+                            aria-label=label
+                            on:click=move |_| on_revoke(target.clone())
+                        >
+                            "Revoke"
+                        </button>
+                    }
+                })}
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+pub fn ModePill(mode: Mode) -> impl IntoView {
+    let class = match mode {
+        Mode::Live => "pill pill-live",
+        Mode::Test => "pill pill-test",
+    };
+    view! { <span class=class data-testid="mode-pill">{mode.label()}</span> }
+}
+
+#[component]
+fn ScopeBadges(scopes: Vec<Scope>) -> impl IntoView {
+    view! {
+        <span class="badges">
+            {scopes
+                .into_iter()
+                .map(|scope| {
+                    let text = if scope == Scope::All { "All scopes" } else { scope.as_str() };
+                    view! { <span class="badge">{text}</span> }
+                })
+                .collect_view()}
+        </span>
+    }
+}
+
+#[component]
+fn StatusPill(status: KeyStatus) -> impl IntoView {
+    let (class, text, title) = match status {
+        KeyStatus::Active => ("pill pill-active", "Active", None),
+        KeyStatus::Revoked => ("pill pill-revoked", "Revoked", None),
+        KeyStatus::Expired => ("pill pill-expired", "Expired", None),
+        KeyStatus::Inactive => (
+            "pill pill-inactive",
+            "Inactive",
+            Some("The member this key acts for has left the organization"),
+        ),
+    };
+    view! { <span class=class title=title data-testid="status-pill">{text}</span> }
+}

@@ -1,0 +1,232 @@
+//! The API Keys page's server functions: who may do what, and what they return.
+
+use app::model::{CreatedKey, KeyListing, KeysOverview, Plan, Role};
+use reqwest::Response;
+use serde_json::{Value, json};
+
+use crate::{
+    helpers::{Owner, TestApp, spawn_app},
+    v1::{PASSWORD, add_member},
+};
+
+impl TestApp {
+    /// Calls a server function whose input is JSON, as the page does.
+    pub async fn post_json(&self, path: &str, body: Value) -> Response {
+        self.client
+            .post(self.url(path))
+            .header("Origin", &self.address)
+            .header("Accept", "application/json")
+            .json(&body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+}
+
+fn new_key_form(name: &str) -> Value {
+    json!({ "form": {
+        "name": name,
+        "description": null,
+        "mode": "test",
+        "workspace_id": null,
+        "scopes": ["*"],
+        "expiry": { "Days": 90 },
+    }})
+}
+
+async fn signed_in_owner(app: &TestApp, plan: Plan) -> Owner {
+    let owner = app.create_owner("ada@example.com", PASSWORD, plan).await;
+    app.login("ada@example.com", PASSWORD).await;
+    owner
+}
+
+#[tokio::test]
+async fn an_owner_creates_a_key_sees_the_secret_once_and_revokes_it() {
+    let app = spawn_app().await;
+    signed_in_owner(&app, Plan::Business).await;
+
+    let created = app
+        .post_json("/api/create_api_key", new_key_form("CI deploy"))
+        .await;
+    assert_eq!(created.status(), 200);
+    let created: CreatedKey = created.json().await.unwrap();
+    assert!(created.secret.starts_with("kw_test_"));
+
+    let listing = app
+        .post_json("/api/key_listing", json!({ "query": {} }))
+        .await;
+    let listing_text = listing.text().await.unwrap();
+    assert!(
+        !listing_text.contains(&created.secret),
+        "the list never carries the secret"
+    );
+    let listing: KeyListing = serde_json::from_str(&listing_text).unwrap();
+    assert_eq!(listing.rows.len(), 1);
+    assert_eq!(
+        listing.rows[0].created_by_email.as_deref(),
+        Some("ada@example.com")
+    );
+    assert_eq!(listing.rows[0].workspace_name, "Default");
+
+    let overview: KeysOverview = app
+        .post_form("/api/keys_overview", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (overview.active, overview.limit, overview.can_manage),
+        (1, Some(25), true)
+    );
+
+    let revoked = app
+        .post_form(
+            "/api/revoke_api_key",
+            &[("id", &created.key.id.to_string()), ("reason", "rotated")],
+        )
+        .await;
+    assert_eq!(revoked.status(), 200);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'api_key.revoked'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn viewers_and_members_read_the_list_but_cannot_create_or_revoke() {
+    let app = spawn_app().await;
+    let ada = app
+        .create_owner("ada@example.com", PASSWORD, Plan::Business)
+        .await;
+    app.secret(
+        ada.org.org_id,
+        ada.org.owner_id,
+        app::model::Mode::Test,
+        &[app::model::Scope::All],
+    )
+    .await;
+    for (email, role) in [
+        ("vic@example.com", Role::Viewer),
+        ("max@example.com", Role::Member),
+    ] {
+        add_member(&app, &ada, email, role).await;
+        app.login(email, PASSWORD).await;
+        // The new member's own org is their first; switch to Ada's.
+        let switched = app
+            .post_form("/api/switch_organization", &[("slug", &ada.org.slug)])
+            .await;
+        assert_eq!(switched.status(), 200);
+
+        let listing = app
+            .post_json("/api/key_listing", json!({ "query": {} }))
+            .await;
+        assert_eq!(listing.status(), 200);
+        let listing: KeyListing = listing.json().await.unwrap();
+        assert_eq!(listing.rows.len(), 1, "{role:?} sees the keys");
+        let overview: KeysOverview = app
+            .post_form("/api/keys_overview", &[])
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(!overview.can_manage);
+
+        let created = app
+            .post_json("/api/create_api_key", new_key_form("sneaky"))
+            .await;
+        assert_eq!(created.status(), 403, "{role:?} cannot create");
+        let revoked = app
+            .post_form(
+                "/api/revoke_api_key",
+                &[("id", &listing.rows[0].key.id.to_string())],
+            )
+            .await;
+        assert_eq!(revoked.status(), 403, "{role:?} cannot revoke");
+        app.post_form("/api/logout", &[]).await;
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM api_keys").await, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM api_keys WHERE revoked_at IS NOT NULL")
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn plan_gates_and_limits_are_explained_not_just_refused() {
+    let app = spawn_app().await;
+    signed_in_owner(&app, Plan::Starter).await;
+    let overview: KeysOverview = app
+        .post_form("/api/keys_overview", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(!overview.api_access);
+    let refused = app
+        .post_json("/api/create_api_key", new_key_form("nope"))
+        .await;
+    assert_eq!(refused.status(), 403);
+    let body = refused.text().await.unwrap();
+    assert!(body.contains("not included in the Starter plan"), "{body}");
+
+    let app = spawn_app().await;
+    signed_in_owner(&app, Plan::Professional).await;
+    for n in 0..5 {
+        let created = app
+            .post_json("/api/create_api_key", new_key_form(&format!("k{n}")))
+            .await;
+        assert_eq!(created.status(), 200);
+    }
+    let overview: KeysOverview = app
+        .post_form("/api/keys_overview", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(overview.limit_reached());
+    let refused = app
+        .post_json("/api/create_api_key", new_key_form("sixth"))
+        .await;
+    assert_eq!(refused.status(), 403);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("allows 5 active keys")
+    );
+}
+
+#[tokio::test]
+async fn bad_input_is_a_clear_422_and_writes_nothing() {
+    let app = spawn_app().await;
+    signed_in_owner(&app, Plan::Business).await;
+    let mut form = new_key_form("");
+    let created = app.post_json("/api/create_api_key", form.clone()).await;
+    assert_eq!(created.status(), 422);
+    assert!(
+        created
+            .text()
+            .await
+            .unwrap()
+            .contains("name: must be 1 to 100 characters")
+    );
+    form["form"]["name"] = json!("ok");
+    form["form"]["scopes"] = json!([]);
+    let created = app.post_json("/api/create_api_key", form).await;
+    assert_eq!(created.status(), 422);
+    let created = app
+        .post_json("/api/create_api_key", json!({ "form": { "name": 5 } }))
+        .await;
+    assert_eq!(created.status(), 422);
+    assert_eq!(app.count("SELECT COUNT(*) FROM api_keys").await, 0);
+    let listing = app
+        .post_json(
+            "/api/key_listing",
+            json!({ "query": { "cursor": "garbage" } }),
+        )
+        .await;
+    assert_eq!(listing.status(), 422);
+}
