@@ -28,7 +28,7 @@ use tower_sessions::{
 
 use crate::{
     config::{Config, Environment},
-    http::{csrf, health, page_guard},
+    http::{csrf, health, page_guard, security_headers},
     session_store::DbSessionStore,
     v1,
 };
@@ -237,30 +237,34 @@ impl Application {
 fn router(config: &Config, state: AppState, store: DbSessionStore) -> Router {
     let routes = generate_route_list(App);
     let leptos_options = state.leptos_options.clone();
-    let site = Router::new()
-        .leptos_routes(&state, routes, move || app::shell(leptos_options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
-            app::shell,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            page_guard::guard_pages,
-        ))
-        .layer(session_layer(config, store))
-        .layer(middleware::from_fn_with_state(
-            csrf::OriginPolicy::new(config.public_url.as_ref()),
-            csrf::reject_cross_origin,
-        ))
-        .layer(RequestBodyLimitLayer::new(MAX_ADMIN_BODY_BYTES))
-        .with_state(state.clone());
+    let site = security_headers::for_pages(
+        Router::new()
+            .leptos_routes(&state, routes, move || app::shell(leptos_options.clone()))
+            .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+                app::shell,
+            ))
+            .layer(middleware::from_fn_with_state(
+                state.clone(),
+                page_guard::guard_pages,
+            ))
+            .layer(session_layer(config, store))
+            .layer(middleware::from_fn_with_state(
+                csrf::OriginPolicy::new(config.public_url.as_ref()),
+                csrf::reject_cross_origin,
+            ))
+            .layer(RequestBodyLimitLayer::new(MAX_ADMIN_BODY_BYTES))
+            .with_state(state.clone()),
+    );
 
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .nest("/v1", v1::router(state.clone()))
-        .with_state(state)
-        .merge(site)
-        // Spans carry the path only: query strings may hold the setup token.
+    security_headers::for_everything(
+        Router::new()
+            .route("/healthz", get(health::healthz))
+            .route("/readyz", get(health::readyz))
+            .nest("/v1", v1::router(state.clone()))
+            .with_state(state)
+            .merge(site),
+    )
+    // Spans carry the path only: query strings may hold the setup token.
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
             tracing::info_span!("http", method = %request.method(), path = request.uri().path())
         }))

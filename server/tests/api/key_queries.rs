@@ -2,7 +2,7 @@
 
 use app::{
     model::{KeyStatus, Mode, Plan, Role, Scope},
-    ssr::entities::membership,
+    ssr::entities::{membership, organization},
     ssr::services::{
         audit::Actor,
         keys::{self, Expiry, Grace, KeyError, KeyFilter, KeyIssuer, NewKey},
@@ -314,4 +314,59 @@ async fn workspaces_get_unique_slugs_and_can_be_renamed_within_their_org_only() 
             .await,
         4
     );
+}
+
+#[tokio::test]
+async fn after_a_downgrade_over_the_limit_keys_keep_working_and_new_ones_wait() {
+    let app = spawn_app().await;
+    let ada = app
+        .create_owner("ada@example.com", PASSWORD, Plan::Business)
+        .await;
+    let (org, who) = (ada.org.org_id, ada.org.owner_id);
+    let mut issued = Vec::new();
+    for n in 0..6 {
+        issued.push(
+            app.issue_key(org, who, new_key(&format!("k{n}"), Mode::Live, None))
+                .await
+                .unwrap(),
+        );
+    }
+    organization::Entity::update(organization::ActiveModel {
+        id: Set(org),
+        plan: Set(Plan::Professional),
+        ..Default::default()
+    })
+    .exec(&app.db)
+    .await
+    .unwrap();
+
+    let whoami = app
+        .v1(reqwest::Method::GET, "/whoami", Some(&issued[5].secret))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(whoami.status(), 200, "existing keys keep working");
+    let refused = app
+        .issue_key(org, who, new_key("seventh", Mode::Live, None))
+        .await;
+    assert!(matches!(
+        refused,
+        Err(KeyError::PlanLimitReached { limit: 5, .. })
+    ));
+    keys::revoke_key(&app.db, issued[0].key.id, Some(org), None, SYSTEM, None)
+        .await
+        .unwrap();
+    let still = app
+        .issue_key(org, who, new_key("seventh", Mode::Live, None))
+        .await;
+    assert!(
+        matches!(still, Err(KeyError::PlanLimitReached { .. })),
+        "5 active: still at the limit"
+    );
+    keys::revoke_key(&app.db, issued[1].key.id, Some(org), None, SYSTEM, None)
+        .await
+        .unwrap();
+    app.issue_key(org, who, new_key("seventh", Mode::Live, None))
+        .await
+        .unwrap();
 }
