@@ -70,7 +70,7 @@ test('an Owner creates a key, sees the secret once, uses it on /v1, then revokes
 });
 
 test('a Viewer sees the same list read-only', async ({ page }, testInfo) => {
-  cli(['keys', 'create', '--org', 'e2e-org', '--name', 'Seen by viewers', '--mode', 'live']);
+  cli(['keys', 'create', '--org', 'e2e-org', '--name', 'Seen by viewers', '--mode', 'live', '--scopes', '*']);
   cli(['admin', 'add-member', '--org', 'e2e-org', '--email', 'viewer@e2e.example', '--role', 'viewer'], 'a viewer password with spaces\n');
   await signIn(page, 'viewer@e2e.example', 'a viewer password with spaces');
   await expect(page).toHaveURL(/\/settings\/api-keys$/);
@@ -98,7 +98,7 @@ test('a Starter organization gets an upgrade card instead of the list', async ({
 test('at the plan limit New key is disabled and the page says why', async ({ page }, testInfo) => {
   const slug = createOrganization('Pro Co', 'pro@e2e.example', 'a professional password', 'professional');
   for (let n = 1; n <= 5; n++) {
-    cli(['keys', 'create', '--org', slug, '--name', `Key ${n}`, '--mode', 'test']);
+    cli(['keys', 'create', '--org', slug, '--name', `Key ${n}`, '--mode', 'test', '--scopes', '*']);
   }
   await signIn(page, 'pro@e2e.example', 'a professional password');
   await waitForHydration(page);
@@ -110,8 +110,8 @@ test('at the plan limit New key is disabled and the page says why', async ({ pag
 
 test('filters and search narrow the list', async ({ page }) => {
   const slug = createOrganization('Filter Co', 'filter@e2e.example', 'a filter password here', 'business');
-  cli(['keys', 'create', '--org', slug, '--name', 'Billing sync', '--mode', 'live']);
-  cli(['keys', 'create', '--org', slug, '--name', 'CI deploy', '--mode', 'test']);
+  cli(['keys', 'create', '--org', slug, '--name', 'Billing sync', '--mode', 'live', '--scopes', '*']);
+  cli(['keys', 'create', '--org', slug, '--name', 'CI deploy', '--mode', 'test', '--scopes', '*']);
   await signIn(page, 'filter@e2e.example', 'a filter password here');
   await waitForHydration(page);
   await expect(page.getByTestId('key-row')).toHaveCount(2);
@@ -122,4 +122,49 @@ test('filters and search narrow the list', async ({ page }) => {
   await page.getByLabel('Search').fill('ci dep');
   await expect(page.getByTestId('key-row')).toHaveCount(1);
   await expect(page.getByTestId('key-row')).toContainText('CI deploy');
+});
+
+test('editing scopes takes effect on /v1 at once, and a roll keeps both keys working during the grace period', async ({ page }, testInfo) => {
+  const created = JSON.parse(cli(['keys', 'create', '--org', 'e2e-org', '--name', 'Edit me', '--mode', 'test', '--scopes', '*']));
+  const secret: string = created.secret;
+  const call = (path: string, key: string) => page.request.get(path, { headers: { Authorization: `Bearer ${key}` } });
+  expect((await call('/v1/audit', secret)).status()).toBe(200);
+
+  await signIn(page);
+  await waitForHydration(page);
+  const row = page.getByTestId('key-row').filter({ hasText: 'Edit me' });
+  await row.getByRole('button', { name: 'Edit Edit me' }).click();
+  const edit = page.getByRole('dialog');
+  await expect(edit.getByLabel('Name')).toHaveValue('Edit me');
+  await edit.getByLabel('All scopes (*)').uncheck();
+  await edit.getByLabel('Clients: read').check();
+  await edit.getByLabel('Name').fill('Clients reader');
+  await page.screenshot({ path: testInfo.outputPath('api-keys-edit-dialog.png'), fullPage: true });
+  await edit.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+  const edited = page.getByTestId('key-row').filter({ hasText: 'Clients reader' });
+  await expect(edited).toContainText('clients:read');
+
+  expect((await call('/v1/clients', secret)).status()).toBe(200);
+  const forbidden = await call('/v1/audit', secret);
+  expect(forbidden.status()).toBe(403);
+  expect(await forbidden.text()).toBe('{"statusCode":403,"error":"Forbidden","message":"No access to this resource"}');
+
+  await edited.getByRole('button', { name: 'Roll Clients reader' }).click();
+  const roll = page.getByRole('dialog');
+  await expect(roll.getByLabel('The old key stops working')).toHaveValue('24h');
+  await roll.getByLabel('The old key stops working').selectOption('1h');
+  await roll.getByRole('button', { name: 'Roll key' }).click();
+  const fresh = roll.getByTestId('new-secret');
+  await expect(fresh).toHaveText(/^kw_test_/);
+  const rolled = (await fresh.textContent()) ?? '';
+  expect(rolled).not.toBe(secret);
+  await page.screenshot({ path: testInfo.outputPath('api-keys-rolled.png'), fullPage: true });
+  await roll.getByRole('button', { name: 'Done' }).click();
+  await expect(page.getByTestId('toast')).toContainText('rolled');
+
+  expect((await call('/v1/clients', secret)).status()).toBe(200);
+  expect((await call('/v1/clients', rolled)).status()).toBe(200);
+  expect((await call('/v1/audit', rolled)).status()).toBe(403);
+  await expect(page.getByTestId('key-row').filter({ hasText: 'Clients reader' })).toHaveCount(2);
 });

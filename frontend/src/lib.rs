@@ -1,4 +1,6 @@
 //! The WASM entry point: hydrates the server-rendered page.
+// Leptos views are deeply nested types; the release WASM build needs more room.
+#![recursion_limit = "256"]
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {

@@ -35,6 +35,8 @@ pub struct ApiKeySummary {
     pub revoked_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub rolled_from: Option<Uuid>,
+    /// CIDR networks allowed to use the key; `None`: any address.
+    pub allowed_ips: Option<Vec<String>>,
     pub status: KeyStatus,
 }
 

@@ -82,7 +82,18 @@ pub struct NewKeyForm {
     pub expiry: ExpiryChoice,
 }
 
-/// The only response that carries a secret.
+/// The Edit dialog's changes. Every field is sent; `expiry: None` keeps the current one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyEdit {
+    pub name: String,
+    pub description: Option<String>,
+    pub scopes: Vec<Scope>,
+    pub expiry: Option<ExpiryChoice>,
+    /// Empty: any address may use the key.
+    pub allowed_ips: Vec<String>,
+}
+
+/// The only responses that carry a secret (create and roll).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreatedKey {
     pub key: ApiKeySummary,

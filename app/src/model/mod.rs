@@ -13,7 +13,7 @@ mod vocabulary;
 pub use account::{LoginOutcome, OrgSummary, SetupOutcome, SignedInUser};
 pub use api_key::{ApiKeySummary, KeyStatus};
 pub use key_admin::{
-    CreatedKey, ExpiryChoice, KeyListing, KeyQuery, KeyRow, KeysOverview, NewKeyForm,
+    CreatedKey, ExpiryChoice, KeyEdit, KeyListing, KeyQuery, KeyRow, KeysOverview, NewKeyForm,
     WorkspaceOption, expiry_label,
 };
 pub use mode::Mode;

@@ -230,3 +230,70 @@ async fn bad_input_is_a_clear_422_and_writes_nothing() {
         .await;
     assert_eq!(listing.status(), 422);
 }
+
+#[tokio::test]
+async fn an_owner_edits_and_rolls_a_key_and_a_viewer_can_do_neither() {
+    let app = spawn_app().await;
+    let ada = signed_in_owner(&app, Plan::Business).await;
+    let created: CreatedKey = app
+        .post_json("/api/create_api_key", new_key_form("Editable"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = created.key.id.to_string();
+    let edit = json!({ "id": id, "edit": {
+        "name": "Edited",
+        "description": "now narrower",
+        "scopes": ["clients:read"],
+        "expiry": null,
+        "allowed_ips": ["10.0.0.1", " "],
+    }});
+    let saved = app.post_json("/api/update_api_key", edit.clone()).await;
+    assert_eq!(saved.status(), 200);
+    let listing: KeyListing = app
+        .post_json("/api/key_listing", json!({ "query": {} }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let key = &listing.rows[0].key;
+    assert_eq!(
+        (key.name.as_str(), key.description.as_deref()),
+        ("Edited", Some("now narrower"))
+    );
+    assert_eq!(key.allowed_ips, Some(vec!["10.0.0.1/32".to_owned()]));
+    assert_eq!(
+        key.expires_at, created.key.expires_at,
+        "no expiry choice keeps the expiry"
+    );
+
+    let rolled = app
+        .post_form("/api/roll_api_key", &[("id", &id), ("grace", "1h")])
+        .await;
+    assert_eq!(rolled.status(), 200);
+    let rolled: CreatedKey = rolled.json().await.unwrap();
+    assert_eq!(rolled.key.rolled_from, Some(created.key.id));
+    let bad_grace = app
+        .post_form("/api/roll_api_key", &[("id", &id), ("grace", "2h")])
+        .await;
+    assert_eq!(bad_grace.status(), 422);
+
+    add_member(&app, &ada, "vic@example.com", Role::Viewer).await;
+    app.post_form("/api/logout", &[]).await;
+    app.login("vic@example.com", PASSWORD).await;
+    app.post_form("/api/switch_organization", &[("slug", &ada.org.slug)])
+        .await;
+    assert_eq!(
+        app.post_json("/api/update_api_key", edit).await.status(),
+        403
+    );
+    let id = rolled.key.id.to_string();
+    assert_eq!(
+        app.post_form("/api/roll_api_key", &[("id", &id), ("grace", "now")])
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM api_keys").await, 2);
+}

@@ -20,7 +20,7 @@ pub async fn create_api_key(form: NewKeyForm) -> Result<CreatedKey, AppError> {
         entities::workspace,
         services::{
             audit::Actor,
-            keys::{self, Expiry, KeyIssuer, NewKey},
+            keys::{self, KeyIssuer, NewKey},
         },
     };
 
@@ -39,15 +39,7 @@ pub async fn create_api_key(form: NewKeyForm) -> Result<CreatedKey, AppError> {
                 .slug,
         ),
     };
-    let expiry = match form.expiry {
-        ExpiryChoice::Days(days) => Expiry::InDays(days),
-        ExpiryChoice::Never => Expiry::Never,
-        ExpiryChoice::On(date) => Expiry::At(
-            date.and_hms_opt(23, 59, 59)
-                .ok_or_else(|| boundary::fail(AppError::Invalid("Expiry: not a date.".into())))?
-                .and_utc(),
-        ),
-    };
+    let expiry = keys::expiry_from_choice(form.expiry).map_err(boundary::key_error)?;
     let issuer = KeyIssuer {
         hasher: &state.keys.hasher,
         brand: &state.keys.brand,
@@ -80,7 +72,7 @@ pub async fn create_api_key(form: NewKeyForm) -> Result<CreatedKey, AppError> {
 }
 
 /// `*` alone, or specific scopes: choosing one clears the other.
-fn toggle(scopes: &mut Vec<Scope>, scope: Scope, on: bool) {
+pub(super) fn toggle(scopes: &mut Vec<Scope>, scope: Scope, on: bool) {
     if !on {
         scopes.retain(|s| *s != scope);
         return;
@@ -95,7 +87,7 @@ fn toggle(scopes: &mut Vec<Scope>, scope: Scope, on: bool) {
     }
 }
 
-fn expiry_choice(choice: &str, custom: &str) -> Result<ExpiryChoice, String> {
+pub(super) fn expiry_choice(choice: &str, custom: &str) -> Result<ExpiryChoice, String> {
     match choice {
         "never" => Ok(ExpiryChoice::Never),
         "custom" => chrono::NaiveDate::parse_from_str(custom, "%Y-%m-%d")
@@ -176,7 +168,10 @@ pub fn CreateKeyDialog(
     view! {
         <Modal open labelled_by="create-key-title" test_id="create-key-dialog">
             {move || match created.get() {
-                Some(key) => view! { <SecretOnce key on_done=move || open.set(false)/> }.into_any(),
+                Some(key) => view! {
+                    <SecretOnce key heading_id="create-key-title" on_done=move || open.set(false)/>
+                }
+                .into_any(),
                 None => view! {
                     <form class="form dialog-form" on:submit=submit>
                         <h2 id="create-key-title">"New API key"</h2>
@@ -263,11 +258,16 @@ pub fn CreateKeyDialog(
 
 /// The secret, once: selectable, copyable, with the warning that it will not come back.
 #[component]
-fn SecretOnce(key: CreatedKey, on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+pub(super) fn SecretOnce(
+    key: CreatedKey,
+    /// The dialog's heading id, so the dialog stays labelled by what it shows.
+    heading_id: &'static str,
+    on_done: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     let secret = key.secret.clone();
     view! {
         <div class="dialog-form">
-            <h2 id="create-key-title">"Copy your new key"</h2>
+            <h2 id=heading_id>"Copy your new key"</h2>
             <p class="notice notice-warning" role="alert">
                 "This is the only time the key is shown. Store it somewhere safe now: Keyward keeps only a hash and cannot show it again."
             </p>

@@ -2,13 +2,21 @@
 //! revoke keys. Owners and Admins manage; Members and Viewers read.
 
 mod create;
+mod edit;
 mod revoke;
+mod roll;
 mod table;
 
 use leptos::prelude::*;
 use server_fn::codec::Json;
 
-use self::{create::CreateKeyDialog, revoke::RevokeDialog, table::KeyTable};
+use self::{
+    create::CreateKeyDialog,
+    edit::EditDialog,
+    revoke::RevokeDialog,
+    roll::RollDialog,
+    table::{KeyTable, RowAction},
+};
 use super::PageHeader;
 use crate::{
     error::AppError,
@@ -177,6 +185,13 @@ fn KeysSection(overview: KeysOverview, state: ListState) -> impl IntoView {
 
     let creating = RwSignal::new(false);
     let revoking = RwSignal::new(None::<ApiKeySummary>);
+    let editing = RwSignal::new(None::<ApiKeySummary>);
+    let rolling = RwSignal::new(None::<ApiKeySummary>);
+    let on_action = move |action: RowAction, key: ApiKeySummary| match action {
+        RowAction::Edit => editing.set(Some(key)),
+        RowAction::Roll => rolling.set(Some(key)),
+        RowAction::Revoke => revoking.set(Some(key)),
+    };
     let limit = limit_message(&overview);
     let can_create = overview.can_manage && limit.is_none();
     let changed = Callback::new(move |message: String| {
@@ -281,7 +296,7 @@ fn KeysSection(overview: KeysOverview, state: ListState) -> impl IntoView {
                     Ok(listing) => {
                         let next = listing.next_cursor.clone();
                         view! {
-                            <KeyTable listing can_manage=overview.can_manage on_revoke=move |key| revoking.set(Some(key))/>
+                            <KeyTable listing can_manage=overview.can_manage on_action/>
                             <nav class="pager" aria-label="Pages">
                                 <button
                                     type="button"
@@ -313,9 +328,12 @@ fn KeysSection(overview: KeysOverview, state: ListState) -> impl IntoView {
         </Transition>
         {overview.can_manage.then(|| view! {
             <CreateKeyDialog open=creating workspaces=overview.workspaces.clone() on_created=changed/>
+            <EditDialog target=editing on_saved=changed/>
+            <RollDialog target=rolling on_rolled=changed/>
             <RevokeDialog target=revoking on_revoked=changed/>
         })}
     }
+    .into_any()
 }
 
 fn is_unfiltered(query: &KeyQuery) -> bool {

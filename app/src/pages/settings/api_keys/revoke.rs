@@ -38,9 +38,16 @@ pub fn RevokeDialog(
     let reason = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
     let revoke = ServerAction::<RevokeApiKey>::new();
-    Effect::new(move |_| open.set(target.with(Option::is_some)));
+    // Signals notify on every set, so each effect writes only on a real change:
+    // otherwise the two would wake each other forever.
     Effect::new(move |_| {
-        if !open.get() {
+        let wanted = target.with(Option::is_some);
+        if open.get_untracked() != wanted {
+            open.set(wanted);
+        }
+    });
+    Effect::new(move |_| {
+        if !open.get() && target.with_untracked(Option::is_some) {
             target.set(None);
             reason.set(String::new());
             problem.set(None);

@@ -7,11 +7,19 @@ use crate::{
     model::{ApiKeySummary, KeyListing, KeyRow, KeyStatus, Mode, Scope, expiry_label},
 };
 
+/// What a row's action buttons ask the page to open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowAction {
+    Edit,
+    Roll,
+    Revoke,
+}
+
 #[component]
 pub fn KeyTable(
     listing: KeyListing,
     can_manage: bool,
-    on_revoke: impl Fn(ApiKeySummary) + Copy + Send + Sync + 'static,
+    on_action: impl Fn(RowAction, ApiKeySummary) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let now = listing.now;
     view! {
@@ -37,12 +45,13 @@ pub fn KeyTable(
                     {listing
                         .rows
                         .into_iter()
-                        .map(|row| view! { <KeyRowView row now can_manage on_revoke/> })
+                        .map(|row| view! { <KeyRowView row now can_manage on_action/> })
                         .collect_view()}
                 </tbody>
             </table>
         </div>
     }
+    .into_any()
 }
 
 #[component]
@@ -50,7 +59,7 @@ fn KeyRowView(
     row: KeyRow,
     now: chrono::DateTime<chrono::Utc>,
     can_manage: bool,
-    on_revoke: impl Fn(ApiKeySummary) + Copy + Send + Sync + 'static,
+    on_action: impl Fn(RowAction, ApiKeySummary) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let KeyRow {
         key,
@@ -58,7 +67,9 @@ fn KeyRowView(
         workspace_name,
     } = row;
     let (expiry_text, expiry_warns) = expiry_label(key.expires_at, now);
-    let revocable = matches!(key.status, KeyStatus::Active | KeyStatus::Inactive);
+    // Revoked and expired keys are final; a key whose member left cannot be rolled.
+    let usable = matches!(key.status, KeyStatus::Active | KeyStatus::Inactive);
+    let rollable = key.status == KeyStatus::Active;
     let id = key.id.to_string();
     let copied_id = id.clone();
     let name = key.name.clone();
@@ -96,23 +107,31 @@ fn KeyRowView(
                     label="Copy ID"
                     aria_label=format!("Copy the ID of {name}")
                 />
-                {(can_manage && revocable).then(|| {
-                    let label = format!("Revoke {}", target.name);
-                    let target = target.clone();
+                {(can_manage && usable).then(|| {
+                    let button = move |action: RowAction, text: &'static str, class: &'static str| {
+                        let target = target.clone();
+                        let label = format!("{text} {}", target.name);
+                        view! {
+                            <button
+                                type="button"
+                                class=class
+                                aria-label=label
+                                on:click=move |_| on_action(action, target.clone())
+                            >
+                                {text}
+                            </button>
+                        }
+                    };
                     view! {
-                        <button
-                            type="button"
-                            class="btn btn-danger-outline btn-small"
-                            aria-label=label
-                            on:click=move |_| on_revoke(target.clone())
-                        >
-                            "Revoke"
-                        </button>
+                        {button(RowAction::Edit, "Edit", "btn btn-secondary btn-small")}
+                        {rollable.then(|| button(RowAction::Roll, "Roll", "btn btn-secondary btn-small"))}
+                        {button(RowAction::Revoke, "Revoke", "btn btn-danger-outline btn-small")}
                     }
                 })}
             </td>
         </tr>
     }
+    .into_any()
 }
 
 #[component]

@@ -192,6 +192,19 @@ pub fn normalize_networks(networks: Vec<String>) -> Result<Vec<String>, KeyError
     Ok(parsed)
 }
 
+/// The UI's expiry choice as the service's; a date means the end of that day (UTC).
+pub fn expiry_from_choice(choice: crate::model::ExpiryChoice) -> Result<Expiry, KeyError> {
+    use crate::model::ExpiryChoice;
+    match choice {
+        ExpiryChoice::Days(days) => Ok(Expiry::InDays(days)),
+        ExpiryChoice::Never => Ok(Expiry::Never),
+        ExpiryChoice::On(date) => date
+            .and_hms_opt(23, 59, 59)
+            .map(|end| Expiry::At(end.and_utc()))
+            .ok_or_else(|| invalid("expiry: not a date")),
+    }
+}
+
 /// The scopes column as the catalogue; an unreadable value grants nothing.
 pub fn stored_scopes(value: &serde_json::Value) -> Vec<Scope> {
     serde_json::from_value(value.clone()).unwrap_or_default()
@@ -225,6 +238,10 @@ pub fn summary(key: &api_key::Model, now: DateTime<Utc>) -> ApiKeySummary {
         revoked_at: key.revoked_at,
         last_used_at: key.last_used_at,
         rolled_from: key.rolled_from,
+        allowed_ips: key
+            .allowed_ips
+            .as_ref()
+            .map(|networks| serde_json::from_value(networks.clone()).unwrap_or_default()),
         status: status_of(key, now),
     }
 }

@@ -1,0 +1,140 @@
+//! Rolling a key: choose how long the old key keeps working, then copy the new one.
+
+use leptos::prelude::*;
+
+use super::create::SecretOnce;
+use crate::{
+    components::dialog::Modal,
+    error::AppError,
+    model::{ApiKeySummary, CreatedKey},
+};
+
+/// Replaces a key with a new one of the same configuration; the old key works until
+/// `grace` (`now`, `1h`, `24h`, `7d`) has passed.
+#[server(endpoint = "roll_api_key")]
+pub async fn roll_api_key(id: uuid::Uuid, grace: String) -> Result<CreatedKey, AppError> {
+    use crate::ssr::{
+        boundary,
+        services::{
+            audit::Actor,
+            keys::{self, Grace, KeyIssuer},
+        },
+    };
+
+    let (state, current) = boundary::require_key_manager().await?;
+    let grace: Grace = grace.parse().map_err(boundary::key_error)?;
+    let issuer = KeyIssuer {
+        hasher: &state.keys.hasher,
+        brand: &state.keys.brand,
+    };
+    let issued = keys::roll_key(
+        &state.db,
+        &issuer,
+        current.org.id,
+        id,
+        grace,
+        Actor::User {
+            id: current.user.id,
+            email: current.user.email.clone(),
+        },
+        boundary::client_ip().await,
+    )
+    .await
+    .map_err(boundary::key_error)?;
+    Ok(CreatedKey {
+        key: issued.key,
+        secret: issued.secret,
+    })
+}
+
+const GRACE_CHOICES: [(&str, &str); 4] = [
+    ("now", "Immediately"),
+    ("1h", "After 1 hour"),
+    ("24h", "After 24 hours"),
+    ("7d", "After 7 days"),
+];
+
+#[component]
+pub fn RollDialog(
+    target: RwSignal<Option<ApiKeySummary>>,
+    on_rolled: Callback<String>,
+) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let grace = RwSignal::new("24h".to_owned());
+    let problem = RwSignal::new(None::<String>);
+    let rolled = RwSignal::new(None::<CreatedKey>);
+    let roll = ServerAction::<RollApiKey>::new();
+    // Signals notify on every set, so each effect writes only on a real change:
+    // otherwise the two would wake each other forever.
+    Effect::new(move |_| {
+        let wanted = target.with(Option::is_some);
+        if open.get_untracked() != wanted {
+            open.set(wanted);
+        }
+    });
+    Effect::new(move |_| {
+        if !open.get() && target.with_untracked(Option::is_some) {
+            if let Some(key) = rolled.get_untracked() {
+                on_rolled.run(format!("Key “{}” rolled.", key.key.name));
+            }
+            target.set(None);
+            grace.set("24h".to_owned());
+            problem.set(None);
+            rolled.set(None);
+        }
+    });
+    Effect::new(move |_| match roll.value().get() {
+        Some(Ok(key)) => {
+            problem.set(None);
+            rolled.set(Some(key));
+        }
+        Some(Err(err)) => problem.set(Some(err.to_string())),
+        None => {}
+    });
+    let name = move || target.with(|t| t.as_ref().map(|k| k.name.clone()).unwrap_or_default());
+
+    view! {
+        <Modal open labelled_by="roll-key-title" test_id="roll-key-dialog">
+            {move || match rolled.get() {
+                Some(key) => view! {
+                    <SecretOnce key heading_id="roll-key-title" on_done=move || open.set(false)/>
+                }
+                .into_any(),
+                None => view! {
+                    <form
+                        class="form dialog-form"
+                        on:submit=move |event: leptos::ev::SubmitEvent| {
+                            event.prevent_default();
+                            if let Some(key) = target.get_untracked() {
+                                roll.dispatch(RollApiKey { id: key.id, grace: grace.get_untracked() });
+                            }
+                        }
+                    >
+                        <h2 id="roll-key-title">"Roll “" {name} "”"</h2>
+                        <p>
+                            "A new key with the same name, scopes, workspace and expiry period replaces this one. Update your integration with the new key before the old one stops working."
+                        </p>
+                        <label for="roll-grace">"The old key stops working"</label>
+                        <select id="roll-grace" on:change=move |e| grace.set(event_target_value(&e))>
+                            {GRACE_CHOICES.iter().map(|(value, label)| view! {
+                                <option value=*value selected=*value == "24h">{*label}</option>
+                            }).collect_view()}
+                        </select>
+                        {move || problem.get().map(|message| view! {
+                            <p class="form-error" role="alert">{message}</p>
+                        })}
+                        <div class="dialog-actions">
+                            <button type="button" class="btn btn-secondary" on:click=move |_| open.set(false)>
+                                "Cancel"
+                            </button>
+                            <button type="submit" class="btn btn-primary" disabled=move || roll.pending().get()>
+                                "Roll key"
+                            </button>
+                        </div>
+                    </form>
+                }
+                .into_any(),
+            }}
+        </Modal>
+    }
+}
