@@ -10,6 +10,10 @@ WASM_OPT_CRATE_VERSION="0.116.1"   # ships binaryen 116 (Debian's 108 breaks hyd
 
 log() { echo "[setup-tools] $*" >&2; }
 
+# Build the tools in a directory of their own: installing them in the project's target
+# directory would hold its cargo lock for the whole install and block every other build.
+export CARGO_TARGET_DIR="${KEYWARD_TOOLS_TARGET_DIR:-$HOME/.cache/keyward-tools-target}"
+
 have_version() { # <command...> -- <expected substring>
   local expected="${*: -1}"; local cmd=("${@:1:$#-1}")
   "${cmd[@]}" 2>/dev/null | grep -q -- "$expected"
