@@ -9,7 +9,12 @@ use crate::pages::{
     login::LoginPage,
     not_found::NotFound,
     settings::{
-        AuditLogPage, BillingPage, MembersPage, api_keys::ApiKeysPage, shell::SettingsShell,
+        MembersPage,
+        api_keys::{ApiKeysPage, KeyDetailsPage},
+        audit_log::AuditLogPage,
+        billing::BillingPage,
+        shell::SettingsShell,
+        workspaces::WorkspacesPage,
     },
     setup::SetupPage,
 };
@@ -47,8 +52,10 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/setup") view=SetupPage/>
                 <ParentRoute path=path!("/settings") view=SettingsShell>
                     <Route path=path!("/api-keys") view=ApiKeysPage/>
+                    <Route path=path!("/api-keys/:id") view=KeyDetailsPage/>
                     <Route path=path!("/members") view=MembersPage/>
                     <Route path=path!("/audit-log") view=AuditLogPage/>
+                    <Route path=path!("/workspaces") view=WorkspacesPage/>
                     <Route path=path!("/billing") view=BillingPage/>
                     <Route path=path!("") view=|| view! { <Redirect path="/settings/api-keys"/> }/>
                 </ParentRoute>

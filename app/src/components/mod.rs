@@ -3,5 +3,6 @@
 pub mod copy_button;
 pub mod dialog;
 pub mod format;
+pub mod pager;
 pub mod password_input;
 pub mod placeholder;

@@ -2,25 +2,35 @@
 
 mod account;
 mod api_key;
+mod audit_log;
+mod billing;
 mod key_admin;
+mod key_details;
 mod mode;
 mod page;
 mod plan;
 mod role;
 mod scope;
 mod vocabulary;
+mod workspaces;
 
 pub use account::{LoginOutcome, OrgSummary, SetupOutcome, SignedInUser};
 pub use api_key::{ApiKeySummary, KeyStatus};
+pub use audit_log::{
+    ActorOption, ActorRef, AuditEntry, AuditFilterChoices, AuditListing, AuditQuery,
+};
+pub use billing::BillingOverview;
 pub use key_admin::{
     CreatedKey, ExpiryChoice, KeyEdit, KeyListing, KeyQuery, KeyRow, KeysOverview, NewKeyForm,
     WorkspaceOption, expiry_label,
 };
+pub use key_details::{KeyDetails, KeyDetailsView, KeyUsage, UsageBucket, UsageCounts, UsageRange};
 pub use mode::Mode;
 pub use page::Page;
 pub use plan::{Plan, PlanLimits};
 pub use role::Role;
 pub use scope::{Scope, key_allows, scopes_grant};
+pub use workspaces::{WorkspaceRow, WorkspacesView};
 
 /// A closed vocabulary stored as text could not be read back.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -75,8 +75,13 @@ pub async fn list(
     caller: Caller,
     Paging(page): Paging,
 ) -> Result<Json<PageOf<AuditEventView>>, ApiError> {
-    let page = audit::list_events(&state.db, caller.org.id, page)
-        .await
-        .map_err(|err| ApiError::database(&err))?;
+    let page = audit::list_events(
+        &state.db,
+        caller.org.id,
+        &audit::EventFilter::default(),
+        page,
+    )
+    .await
+    .map_err(|err| ApiError::database(&err))?;
     Ok(Json(page.map(AuditEventView::from).into()))
 }

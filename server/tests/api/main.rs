@@ -4,9 +4,12 @@
 
 mod helpers;
 
+mod audit_log;
+mod billing;
 mod cli;
 mod health;
 mod key_admin;
+mod key_details;
 mod key_queries;
 mod keys;
 mod login;
@@ -16,3 +19,4 @@ mod sessions;
 mod setup;
 mod v1;
 mod verification;
+mod workspace_admin;

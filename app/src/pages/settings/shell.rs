@@ -78,7 +78,7 @@ pub async fn logout() -> Result<(), AppError> {
     use crate::ssr::{
         auth::session,
         boundary,
-        services::audit::{self, Actor, NewAuditEvent, action},
+        services::audit::{self, NewAuditEvent, action},
     };
 
     let state = boundary::state()?;
@@ -91,10 +91,7 @@ pub async fn logout() -> Result<(), AppError> {
             &state.db,
             NewAuditEvent {
                 org_id: Some(current.org.id),
-                actor: Actor::User {
-                    id: current.user.id,
-                    email: current.user.email.clone(),
-                },
+                actor: current.actor(),
                 action: action::SIGNED_OUT,
                 target: Some(("user", current.user.id.to_string())),
                 data: serde_json::json!({}),
@@ -147,6 +144,7 @@ fn SignedInLayout(user: SignedInUser) -> impl IntoView {
                     <p class="sidebar-title">"Settings"</p>
                     <A href="/settings/api-keys">"API Keys"</A>
                     <A href="/settings/members">"Members"</A>
+                    <A href="/settings/workspaces">"Workspaces"</A>
                     <A href="/settings/audit-log">"Audit Log"</A>
                     <A href="/settings/billing">"Billing"</A>
                 </nav>

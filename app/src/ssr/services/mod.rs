@@ -4,11 +4,13 @@
 pub mod accounts;
 pub mod audit;
 pub mod authentication;
+pub mod billing;
 pub mod keys;
 pub mod members;
 pub mod onboarding;
 pub mod pagination;
 pub mod resources;
 pub mod usage;
+pub mod usage_report;
 pub mod verification;
 pub mod workspaces;

@@ -18,10 +18,7 @@ pub async fn create_api_key(form: NewKeyForm) -> Result<CreatedKey, AppError> {
     use crate::ssr::{
         boundary,
         entities::workspace,
-        services::{
-            audit::Actor,
-            keys::{self, KeyIssuer, NewKey},
-        },
+        services::keys::{self, KeyIssuer, NewKey},
     };
 
     let (state, current) = boundary::require_key_manager().await?;
@@ -57,10 +54,7 @@ pub async fn create_api_key(form: NewKeyForm) -> Result<CreatedKey, AppError> {
             workspace_slug,
             expiry,
         },
-        Actor::User {
-            id: current.user.id,
-            email: current.user.email.clone(),
-        },
+        current.actor(),
         boundary::client_ip().await,
     )
     .await

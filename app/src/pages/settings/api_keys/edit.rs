@@ -15,10 +15,7 @@ use crate::{
 pub async fn update_api_key(id: uuid::Uuid, edit: KeyEdit) -> Result<(), AppError> {
     use crate::ssr::{
         boundary,
-        services::{
-            audit::Actor,
-            keys::{self, KeyChanges},
-        },
+        services::keys::{self, KeyChanges},
     };
 
     let (state, current) = boundary::require_key_manager().await?;
@@ -44,10 +41,7 @@ pub async fn update_api_key(id: uuid::Uuid, edit: KeyEdit) -> Result<(), AppErro
             expiry,
             allowed_ips: Some(Some(allowed_ips).filter(|list| !list.is_empty())),
         },
-        Actor::User {
-            id: current.user.id,
-            email: current.user.email.clone(),
-        },
+        current.actor(),
         boundary::client_ip().await,
     )
     .await

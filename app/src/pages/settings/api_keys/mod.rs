@@ -2,6 +2,7 @@
 //! revoke keys. Owners and Admins manage; Members and Viewers read.
 
 mod create;
+mod details;
 mod edit;
 mod revoke;
 mod roll;
@@ -10,6 +11,7 @@ mod table;
 use leptos::prelude::*;
 use server_fn::codec::Json;
 
+pub use self::details::KeyDetailsPage;
 use self::{
     create::CreateKeyDialog,
     edit::EditDialog,
@@ -19,6 +21,7 @@ use self::{
 };
 use super::PageHeader;
 use crate::{
+    components::pager::Pager,
     error::AppError,
     model::{ApiKeySummary, KeyListing, KeyQuery, KeyStatus, KeysOverview, Mode},
 };
@@ -106,12 +109,18 @@ struct ListState {
 
 #[component]
 pub fn ApiKeysPage() -> impl IntoView {
+    // `?workspace=<id>`: the Workspaces page links each workspace's keys here.
+    let initial_workspace = leptos_router::hooks::use_query_map().with_untracked(|query| {
+        query
+            .get("workspace")
+            .and_then(|id| uuid::Uuid::try_parse(&id).ok())
+    });
     let state = ListState {
         changes: RwSignal::new(0),
         toast: RwSignal::new(None),
         status: RwSignal::new(None),
         mode: RwSignal::new(None),
-        workspace: RwSignal::new(None),
+        workspace: RwSignal::new(initial_workspace),
         search: RwSignal::new(String::new()),
         cursors: RwSignal::new(Vec::new()),
     };
@@ -297,28 +306,7 @@ fn KeysSection(overview: KeysOverview, state: ListState) -> impl IntoView {
                         let next = listing.next_cursor.clone();
                         view! {
                             <KeyTable listing can_manage=overview.can_manage on_action/>
-                            <nav class="pager" aria-label="Pages">
-                                <button
-                                    type="button"
-                                    class="btn btn-secondary"
-                                    disabled=move || cursors.with(Vec::is_empty)
-                                    on:click=move |_| cursors.update(|c| { c.pop(); })
-                                >
-                                    "Previous"
-                                </button>
-                                <button
-                                    type="button"
-                                    class="btn btn-secondary"
-                                    disabled=next.is_none()
-                                    on:click=move |_| {
-                                        if let Some(cursor) = next.clone() {
-                                            cursors.update(|c| c.push(cursor));
-                                        }
-                                    }
-                                >
-                                    "Next"
-                                </button>
-                            </nav>
+                            <Pager cursors next/>
                         }
                         .into_any()
                     }

@@ -7,10 +7,7 @@ use crate::{components::dialog::Modal, error::AppError, model::ApiKeySummary};
 /// Revokes a key of the current organization at once and for good.
 #[server(endpoint = "revoke_api_key")]
 pub async fn revoke_api_key(id: uuid::Uuid, reason: Option<String>) -> Result<(), AppError> {
-    use crate::ssr::{
-        boundary,
-        services::{audit::Actor, keys},
-    };
+    use crate::ssr::{boundary, services::keys};
 
     let (state, current) = boundary::require_key_manager().await?;
     keys::revoke_key(
@@ -18,10 +15,7 @@ pub async fn revoke_api_key(id: uuid::Uuid, reason: Option<String>) -> Result<()
         id,
         Some(current.org.id),
         reason.filter(|r| !r.trim().is_empty()),
-        Actor::User {
-            id: current.user.id,
-            email: current.user.email.clone(),
-        },
+        current.actor(),
         boundary::client_ip().await,
     )
     .await

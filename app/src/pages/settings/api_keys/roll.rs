@@ -15,10 +15,7 @@ use crate::{
 pub async fn roll_api_key(id: uuid::Uuid, grace: String) -> Result<CreatedKey, AppError> {
     use crate::ssr::{
         boundary,
-        services::{
-            audit::Actor,
-            keys::{self, Grace, KeyIssuer},
-        },
+        services::keys::{self, Grace, KeyIssuer},
     };
 
     let (state, current) = boundary::require_key_manager().await?;
@@ -33,10 +30,7 @@ pub async fn roll_api_key(id: uuid::Uuid, grace: String) -> Result<CreatedKey, A
         current.org.id,
         id,
         grace,
-        Actor::User {
-            id: current.user.id,
-            email: current.user.email.clone(),
-        },
+        current.actor(),
         boundary::client_ip().await,
     )
     .await

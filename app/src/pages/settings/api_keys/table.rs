@@ -77,7 +77,7 @@ fn KeyRowView(
     view! {
         <tr data-testid="key-row" data-key-id=id>
             <td>
-                <span class="key-name">{key.name.clone()}</span>
+                <a class="key-name" href=format!("/settings/api-keys/{}", key.id)>{key.name.clone()}</a>
                 {key.description.clone().map(|d| view! { <span class="key-description">{d}</span> })}
             </td>
             <td><ModePill mode=key.mode/></td>
@@ -144,7 +144,7 @@ pub fn ModePill(mode: Mode) -> impl IntoView {
 }
 
 #[component]
-fn ScopeBadges(scopes: Vec<Scope>) -> impl IntoView {
+pub fn ScopeBadges(scopes: Vec<Scope>) -> impl IntoView {
     view! {
         <span class="badges">
             {scopes
@@ -159,7 +159,7 @@ fn ScopeBadges(scopes: Vec<Scope>) -> impl IntoView {
 }
 
 #[component]
-fn StatusPill(status: KeyStatus) -> impl IntoView {
+pub fn StatusPill(status: KeyStatus) -> impl IntoView {
     let (class, text, title) = match status {
         KeyStatus::Active => ("pill pill-active", "Active", None),
         KeyStatus::Revoked => ("pill pill-revoked", "Revoked", None),

@@ -8,7 +8,10 @@ mod roll;
 
 pub use change::{KeyChanges, revoke_key, update_key};
 pub use create::create_key;
-pub use query::{KeyFilter, active_key_count, get_key, list_keys, list_rows};
+pub use query::{
+    KeyFilter, active_key_count, get_details, get_key, key_counts_by_workspace, list_keys,
+    list_rows,
+};
 pub use roll::{Grace, roll_key};
 
 use std::net::IpAddr;

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::{KeyError, count_active_keys, summary};
 use crate::{
-    model::{ApiKeySummary, KeyRow, KeyStatus, Mode, Page},
+    model::{ApiKeySummary, KeyDetails, KeyRow, KeyStatus, Mode, Page},
     ssr::{
         entities::{api_key, membership, user, workspace},
         services::pagination::{PageRequest, fetch_page},
@@ -187,6 +187,79 @@ pub async fn get_key(
         .ok_or(KeyError::NotFound)?;
     let members = member_ids(db, org_id).await?;
     Ok(listed(&key, &members, Utc::now()))
+}
+
+/// Per workspace: `(usable, total)` keys, where usable is neither revoked nor expired.
+pub async fn key_counts_by_workspace(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+) -> Result<HashMap<Uuid, (i64, i64)>, DbErr> {
+    let count = |condition: Condition| {
+        api_key::Entity::find()
+            .select_only()
+            .column(api_key::Column::WorkspaceId)
+            .column_as(
+                Expr::from(Func::count(Expr::col(api_key::Column::Id))),
+                "keys",
+            )
+            .filter(api_key::Column::OrgId.eq(org_id))
+            .filter(condition)
+            .group_by(api_key::Column::WorkspaceId)
+            .into_tuple::<(Uuid, i64)>()
+            .all(db)
+    };
+    let now = Utc::now();
+    let usable = Condition::all()
+        .add(api_key::Column::RevokedAt.is_null())
+        .add(
+            Condition::any()
+                .add(api_key::Column::ExpiresAt.is_null())
+                .add(api_key::Column::ExpiresAt.gt(now)),
+        );
+    let mut counts: HashMap<Uuid, (i64, i64)> = HashMap::new();
+    for (workspace_id, total) in count(Condition::all()).await? {
+        counts.entry(workspace_id).or_default().1 = total;
+    }
+    for (workspace_id, usable) in count(usable).await? {
+        counts.entry(workspace_id).or_default().0 = usable;
+    }
+    Ok(counts)
+}
+
+/// One key with everything its details page shows.
+pub async fn get_details(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+    key_id: Uuid,
+) -> Result<KeyDetails, KeyError> {
+    let key = api_key::Entity::find_by_id(key_id)
+        .filter(api_key::Column::OrgId.eq(org_id))
+        .one(db)
+        .await?
+        .ok_or(KeyError::NotFound)?;
+    let members = member_ids(db, org_id).await?;
+    let creator = user::Entity::find_by_id(key.created_by).one(db).await?;
+    let workspace = workspace::Entity::find_by_id(key.workspace_id)
+        .one(db)
+        .await?;
+    let rolled_into = api_key::Entity::find()
+        .select_only()
+        .column(api_key::Column::Id)
+        .filter(api_key::Column::OrgId.eq(org_id))
+        .filter(api_key::Column::RolledFrom.eq(key_id))
+        .into_tuple::<Uuid>()
+        .one(db)
+        .await?;
+    Ok(KeyDetails {
+        row: KeyRow {
+            key: listed(&key, &members, Utc::now()),
+            created_by_email: creator.map(|user| user.email),
+            workspace_name: workspace.map(|w| w.name).unwrap_or_default(),
+        },
+        last_used_ip: key.last_used_ip,
+        revoke_reason: key.revoke_reason,
+        rolled_into,
+    })
 }
 
 #[cfg(test)]

@@ -1,0 +1,260 @@
+//! Settings ▸ Billing: the plan, what each plan includes, this month's requests, and
+//! an Owner-only plan switch (no payment provider; every switch is audited).
+
+use leptos::prelude::*;
+
+use super::PageHeader;
+use crate::{
+    components::{dialog::Modal, format::thousands},
+    error::AppError,
+    model::{BillingOverview, Plan, UsageCounts},
+};
+
+#[server(endpoint = "billing_overview")]
+pub async fn load_billing_overview() -> Result<BillingOverview, AppError> {
+    use crate::{
+        model::Role,
+        ssr::{boundary, services::billing},
+    };
+
+    let (state, _, current) = boundary::require_user().await?;
+    let (period_start, live, test) =
+        billing::month_usage(&state.db, current.org.id, chrono::Utc::now())
+            .await
+            .map_err(boundary::database_error)?;
+    Ok(BillingOverview {
+        plan: current.org.plan,
+        can_change_plan: current.membership.role == Role::Owner,
+        period_start,
+        live,
+        test,
+    })
+}
+
+/// Switches the current organization's plan. Owners only.
+#[server(endpoint = "change_plan")]
+pub async fn change_plan(plan: Plan) -> Result<(), AppError> {
+    use crate::{
+        model::Role,
+        ssr::{
+            boundary,
+            services::billing::{self, BillingError},
+        },
+    };
+
+    let (state, _, current) = boundary::require_user().await?;
+    if current.membership.role != Role::Owner {
+        return Err(boundary::fail(AppError::Forbidden));
+    }
+    billing::change_plan(
+        &state.db,
+        current.org.id,
+        plan,
+        current.actor(),
+        boundary::client_ip().await,
+    )
+    .await
+    .map_err(|err| match err {
+        BillingError::NoSuchOrganization => boundary::fail(AppError::NotFound),
+        BillingError::Conflict => boundary::fail(AppError::Conflict(
+            "The plan was changed at the same time. Reload and try again.".to_owned(),
+        )),
+        BillingError::Database(err) => boundary::database_error(err),
+    })?;
+    Ok(())
+}
+
+fn limit_text(limit: Option<u32>) -> String {
+    limit.map_or_else(|| "Unlimited".to_owned(), thousands)
+}
+
+fn count_text(count: i64) -> String {
+    u32::try_from(count).map_or_else(|_| count.to_string(), thousands)
+}
+
+#[component]
+pub fn BillingPage() -> impl IntoView {
+    let changes = RwSignal::new(0u32);
+    let overview = Resource::new(move || changes.get(), |_| load_billing_overview());
+    view! {
+        <PageHeader title="Billing" description="Your plan, what it includes, and this month's requests."/>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match overview.await {
+                    Ok(overview) => view! {
+                        <UsageSummary overview=overview.clone()/>
+                        <Plans overview/>
+                    }
+                    .into_any(),
+                    Err(err) => view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+#[component]
+fn UsageSummary(overview: BillingOverview) -> impl IntoView {
+    let since = overview.period_start.format("%B %-d, %Y").to_string();
+    let tile = |label: &'static str,
+                note: &'static str,
+                counts: UsageCounts,
+                test_id: &'static str| {
+        view! {
+            <div data-testid=test_id>
+                <dt>{label}" "<span class="muted-inline small">{note}</span></dt>
+                <dd>{count_text(counts.total)}</dd>
+                <p class="muted small">
+                    {count_text(counts.succeeded)}" successful · "{count_text(counts.failed)}" failed"
+                </p>
+            </div>
+        }
+    };
+    view! {
+        <section class="card" aria-labelledby="month-heading">
+            <h2 id="month-heading">"This month"</h2>
+            <p class="muted">"Requests with API keys since "{since}" (UTC). Counts are recorded every few seconds."</p>
+            <dl class="stats">
+                {tile("Live requests", "billable", overview.live, "usage-live")}
+                {tile("Test requests", "not billed", overview.test, "usage-test")}
+            </dl>
+        </section>
+    }
+}
+
+#[component]
+fn Plans(overview: BillingOverview) -> impl IntoView {
+    let current = overview.plan;
+    let choosing = RwSignal::new(None::<Plan>);
+    view! {
+        <section class="card" aria-labelledby="plans-heading">
+            <h2 id="plans-heading">"Plan"</h2>
+            <p class="plan-current" data-testid="current-plan">{current.label()}</p>
+            <div class="table-wrap">
+                <table class="table">
+                    <caption class="visually-hidden">"What each plan includes"</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">"Plan"</th>
+                            <th scope="col">"API access"</th>
+                            <th scope="col">"Active keys"</th>
+                            <th scope="col">"Requests / 15 min"</th>
+                            {overview.can_change_plan.then(|| view! {
+                                <th scope="col"><span class="visually-hidden">"Change"</span></th>
+                            })}
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {Plan::ALL
+                            .iter()
+                            .copied()
+                            .map(|plan| {
+                                let limits = plan.limits();
+                                let is_current = current == plan;
+                                let dash = || "—".to_owned();
+                                view! {
+                                    <tr class:current=is_current data-testid="plan-row" data-plan=plan.as_str()>
+                                        <th scope="row">
+                                            {plan.label()}
+                                            {is_current.then_some(view! { " " <span class="pill pill-info">"Current"</span> })}
+                                        </th>
+                                        <td>{if limits.api_access { "Yes" } else { "No" }}</td>
+                                        <td>{if limits.api_access { limit_text(limits.max_active_keys) } else { dash() }}</td>
+                                        <td>{if limits.api_access { limit_text(limits.requests_per_15_minutes) } else { dash() }}</td>
+                                        {overview.can_change_plan.then(|| view! {
+                                            <td>
+                                                {(!is_current).then(|| view! {
+                                                    <button
+                                                        type="button"
+                                                        class="btn btn-secondary btn-small"
+                                                        on:click=move |_| choosing.set(Some(plan))
+                                                    >
+                                                        "Switch to "{plan.label()}
+                                                    </button>
+                                                })}
+                                            </td>
+                                        })}
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </div>
+            {(!overview.can_change_plan).then(|| view! {
+                <p class="muted">"Only Owners can change the plan."</p>
+            })}
+        </section>
+        {overview.can_change_plan.then(|| view! { <SwitchPlanDialog current choosing/> })}
+    }
+    .into_any()
+}
+
+#[component]
+fn SwitchPlanDialog(current: Plan, choosing: RwSignal<Option<Plan>>) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let switch = ServerAction::<ChangePlan>::new();
+    // Written only on a real change, so the two effects cannot wake each other forever.
+    Effect::new(move |_| {
+        let wanted = choosing.with(Option::is_some);
+        if open.get_untracked() != wanted {
+            open.set(wanted);
+        }
+    });
+    Effect::new(move |_| {
+        if !open.get() && choosing.with_untracked(Option::is_some) {
+            choosing.set(None);
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = switch.value().get() {
+            // A full reload: the header, the gating of every page and the limits follow the plan.
+            let _ = window().location().reload();
+        }
+    });
+    let consequence = move || {
+        choosing.get().map(|plan| {
+            let limits = plan.limits();
+            if !limits.api_access {
+                "Starter has no API access: every key stops working until you switch back.".to_owned()
+            } else if let Some(max) = limits.max_active_keys
+                && current.limits().max_active_keys.is_none_or(|old| old > max)
+            {
+                format!("{} allows {max} active keys. Existing keys keep working, but no new key can be created while more are active.", plan.label())
+            } else {
+                format!("{} takes effect at once.", plan.label())
+            }
+        })
+    };
+    view! {
+        <Modal open labelled_by="switch-plan-title" test_id="switch-plan-dialog">
+            <div class="dialog-form">
+                <h2 id="switch-plan-title">
+                    "Switch to "{move || choosing.get().map(Plan::label).unwrap_or_default()}"?"
+                </h2>
+                <p>{consequence}</p>
+                <p class="muted">"No payment is taken: Keyward has no payment provider yet. The switch is recorded in the audit log."</p>
+                {move || switch.value().get().and_then(Result::err).map(|err| view! {
+                    <p class="form-error" role="alert">{err.to_string()}</p>
+                })}
+                <div class="dialog-actions">
+                    <button type="button" class="btn btn-secondary" on:click=move |_| open.set(false)>"Cancel"</button>
+                    <button
+                        type="button"
+                        class="btn btn-primary"
+                        disabled=move || switch.pending().get()
+                        on:click=move |_| {
+                            if let Some(plan) = choosing.get_untracked() {
+                                switch.dispatch(ChangePlan { plan });
+                            }
+                        }
+                    >
+                        "Switch plan"
+                    </button>
+                </div>
+            </div>
+        </Modal>
+    }
+    .into_any()
+}
