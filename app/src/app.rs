@@ -6,10 +6,12 @@ use leptos_router::{
 };
 
 use crate::pages::{
+    invite::InvitePage,
     login::LoginPage,
     not_found::NotFound,
     settings::{
-        AuditLogPage, BillingPage, MembersPage, api_keys::ApiKeysPage, shell::SettingsShell,
+        AuditLogPage, BillingPage, api_keys::ApiKeysPage, members::MembersPage,
+        shell::SettingsShell,
     },
     setup::SetupPage,
 };
@@ -45,6 +47,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=|| view! { <Redirect path="/settings/api-keys"/> }/>
                 <Route path=path!("/login") view=LoginPage/>
                 <Route path=path!("/setup") view=SetupPage/>
+                <Route path=path!("/invite/:token") view=InvitePage/>
                 <ParentRoute path=path!("/settings") view=SettingsShell>
                     <Route path=path!("/api-keys") view=ApiKeysPage/>
                     <Route path=path!("/members") view=MembersPage/>

@@ -3,6 +3,7 @@
 mod account;
 mod api_key;
 mod key_admin;
+mod members;
 mod mode;
 mod page;
 mod plan;
@@ -15,6 +16,10 @@ pub use api_key::{ApiKeySummary, KeyStatus};
 pub use key_admin::{
     CreatedKey, ExpiryChoice, KeyEdit, KeyListing, KeyQuery, KeyRow, KeysOverview, NewKeyForm,
     WorkspaceOption, expiry_label,
+};
+pub use members::{
+    AcceptOutcome, CreatedInvitation, InvitationPreview, InvitationRow, InviteForm, MemberRow,
+    MembersOverview,
 };
 pub use mode::Mode;
 pub use page::Page;

@@ -10,6 +10,7 @@ mod key_admin;
 mod key_queries;
 mod keys;
 mod login;
+mod members;
 mod organizations;
 mod schema;
 mod sessions;

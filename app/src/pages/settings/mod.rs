@@ -1,6 +1,7 @@
 //! Settings ▸ API Keys · Members · Audit Log · Billing, inside the signed-in shell.
 
 pub mod api_keys;
+pub mod members;
 pub mod shell;
 
 use leptos::prelude::*;
@@ -21,14 +22,6 @@ pub(crate) fn PageHeader(title: &'static str, description: &'static str) -> impl
                 <p class="muted">{description}</p>
             </div>
         </header>
-    }
-}
-
-#[component]
-pub fn MembersPage() -> impl IntoView {
-    view! {
-        <PageHeader title="Members" description="People in this organization and their roles."/>
-        <NotAvailableYet what="Member management"/>
     }
 }
 

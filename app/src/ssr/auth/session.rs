@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::ssr::{
     entities::{membership, organization, user},
-    services::accounts,
+    services::{accounts, audit::Actor},
     state::AppState,
 };
 
@@ -30,6 +30,16 @@ pub struct CurrentUser {
     pub user: user::Model,
     pub membership: membership::Model,
     pub org: organization::Model,
+}
+
+impl CurrentUser {
+    /// This user as the author of an audited change.
+    pub fn actor(&self) -> Actor {
+        Actor::User {
+            id: self.user.id,
+            email: self.user.email.clone(),
+        }
+    }
 }
 
 /// Starts an authenticated session under a fresh id (defeats session fixation).

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod authentication;
+pub mod invitations;
 pub mod keys;
 pub mod members;
 pub mod onboarding;
