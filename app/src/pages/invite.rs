@@ -20,7 +20,7 @@ pub async fn preview_invitation(token: String) -> Result<InvitationPreview, AppE
         boundary,
         services::{
             accounts,
-            invitations::{self, Lookup},
+            invitations::{self, Lookup, OpenInvitation},
         },
     };
 
@@ -30,7 +30,8 @@ pub async fn preview_invitation(token: String) -> Result<InvitationPreview, AppE
         .await
         .map_err(boundary::database_error)?;
     Ok(match lookup {
-        Lookup::Open { invitation, org } => {
+        Lookup::Open(open) => {
+            let OpenInvitation { invitation, org } = *open;
             let existing = accounts::find_user_by_email(&state.db, &invitation.email)
                 .await
                 .map_err(boundary::database_error)?;

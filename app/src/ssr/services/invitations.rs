@@ -282,13 +282,17 @@ pub async fn revoke(
     Ok(())
 }
 
+/// An invitation that can still be accepted, with its organization.
+#[derive(Debug)]
+pub struct OpenInvitation {
+    pub invitation: invitation::Model,
+    pub org: organization::Model,
+}
+
 /// What a token leads to.
 #[derive(Debug)]
 pub enum Lookup {
-    Open {
-        invitation: invitation::Model,
-        org: organization::Model,
-    },
+    Open(Box<OpenInvitation>),
     Expired,
     Used,
     Revoked,
@@ -314,14 +318,14 @@ pub async fn look_up(
         Some((invitation, _)) if invitation.accepted_at.is_some() => Lookup::Used,
         Some((invitation, _)) if invitation.revoked_at.is_some() => Lookup::Revoked,
         Some((invitation, _)) if invitation.expires_at <= now => Lookup::Expired,
-        Some((invitation, Some(org))) => Lookup::Open { invitation, org },
+        Some((invitation, Some(org))) => Lookup::Open(Box::new(OpenInvitation { invitation, org })),
     })
 }
 
 /// Why a link is dead, as the invitee reads it.
 pub fn dead_end(lookup: &Lookup) -> AcceptOutcome {
     let preview = match lookup {
-        Lookup::Open { .. } | Lookup::Unknown => crate::model::InvitationPreview::Unknown,
+        Lookup::Open(_) | Lookup::Unknown => crate::model::InvitationPreview::Unknown,
         Lookup::Expired => crate::model::InvitationPreview::Expired,
         Lookup::Used => crate::model::InvitationPreview::Used,
         Lookup::Revoked => crate::model::InvitationPreview::Revoked,
@@ -376,9 +380,10 @@ pub async fn accept(
 ) -> Result<Acceptance, InvitationError> {
     let hasher = &state.keys.hasher;
     let lookup = look_up(&state.db, hasher, token, Utc::now()).await?;
-    let Lookup::Open { invitation, .. } = lookup else {
+    let Lookup::Open(open) = lookup else {
         return Ok(dead_end(&lookup).into());
     };
+    let invitation = open.invitation;
     let existing = accounts::find_user_by_email(&state.db, &invitation.email).await?;
     let joiner = match existing {
         Some(user) if signed_in_as == Some(user.id) => Joiner::Existing(user),
