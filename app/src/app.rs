@@ -6,13 +6,14 @@ use leptos_router::{
 };
 
 use crate::pages::{
+    invite::InvitePage,
     login::LoginPage,
     not_found::NotFound,
     settings::{
-        MembersPage,
         api_keys::{ApiKeysPage, KeyDetailsPage},
         audit_log::AuditLogPage,
         billing::BillingPage,
+        members::MembersPage,
         shell::SettingsShell,
         workspaces::WorkspacesPage,
     },
@@ -50,6 +51,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=|| view! { <Redirect path="/settings/api-keys"/> }/>
                 <Route path=path!("/login") view=LoginPage/>
                 <Route path=path!("/setup") view=SetupPage/>
+                <Route path=path!("/invite/:token") view=InvitePage/>
                 <ParentRoute path=path!("/settings") view=SettingsShell>
                     <Route path=path!("/api-keys") view=ApiKeysPage/>
                     <Route path=path!("/api-keys/:id") view=KeyDetailsPage/>

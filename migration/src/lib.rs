@@ -11,6 +11,7 @@ mod m20261123_000003_create_api_keys;
 mod m20261123_000004_create_audit_events;
 mod m20261123_000005_create_api_key_usage;
 mod m20261123_000006_create_sandbox_resources;
+mod m20261123_000007_create_invitations;
 mod sql;
 
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_create_audit_events::Migration),
             Box::new(m20261123_000005_create_api_key_usage::Migration),
             Box::new(m20261123_000006_create_sandbox_resources::Migration),
+            Box::new(m20261123_000007_create_invitations::Migration),
         ]
     }
 }

@@ -266,8 +266,17 @@ fn router(config: &Config, state: AppState, store: DbSessionStore) -> Router {
     )
     // Spans carry the path only: query strings may hold the setup token.
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
-            tracing::info_span!("http", method = %request.method(), path = request.uri().path())
+            tracing::info_span!("http", method = %request.method(), path = loggable_path(request.uri().path()))
         }))
+}
+
+/// Invitation links carry their token in the path: it stays out of the logs.
+fn loggable_path(path: &str) -> &str {
+    if path.starts_with("/invite/") {
+        "/invite/[REDACTED]"
+    } else {
+        path
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
@@ -297,4 +306,15 @@ pub async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable_path;
+
+    #[test]
+    fn invitation_tokens_in_paths_never_reach_the_logs() {
+        assert_eq!(loggable_path("/invite/AbC123"), "/invite/[REDACTED]");
+        assert_eq!(loggable_path("/settings/members"), "/settings/members");
+    }
 }

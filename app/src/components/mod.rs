@@ -5,4 +5,3 @@ pub mod dialog;
 pub mod format;
 pub mod pager;
 pub mod password_input;
-pub mod placeholder;

@@ -6,6 +6,7 @@ mod audit_log;
 mod billing;
 mod key_admin;
 mod key_details;
+mod members;
 mod mode;
 mod page;
 mod plan;
@@ -25,6 +26,10 @@ pub use key_admin::{
     WorkspaceOption, expiry_label,
 };
 pub use key_details::{KeyDetails, KeyDetailsView, KeyUsage, UsageBucket, UsageCounts, UsageRange};
+pub use members::{
+    AcceptOutcome, CreatedInvitation, InvitationPreview, InvitationRow, InviteForm, MemberRow,
+    MembersOverview,
+};
 pub use mode::Mode;
 pub use page::Page;
 pub use plan::{Plan, PlanLimits};

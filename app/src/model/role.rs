@@ -34,6 +34,23 @@ impl Role {
     pub fn can_manage_keys(self) -> bool {
         matches!(self, Role::Owner | Role::Admin)
     }
+
+    /// Owners and Admins invite, change roles and remove; the others only read.
+    pub fn can_manage_members(self) -> bool {
+        matches!(self, Role::Owner | Role::Admin)
+    }
+
+    /// Whether this role may act on a member who holds `other`, or hand `other` out
+    /// (invite with it, change someone to it). Owners may do anything; Admins never
+    /// touch Owners and never make one. The last-Owner rule is the service's, since it
+    /// depends on the whole organization.
+    pub fn can_manage_role(self, other: Role) -> bool {
+        match self {
+            Role::Owner => true,
+            Role::Admin => other != Role::Owner,
+            Role::Member | Role::Viewer => false,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -61,6 +78,30 @@ mod tests {
             .iter()
             .copied()
             .filter(|r| r.can_manage_keys())
+            .collect();
+        assert_eq!(managers, vec![Role::Owner, Role::Admin]);
+    }
+
+    #[test]
+    fn owners_manage_every_role_and_admins_every_role_but_owner() {
+        for &other in Role::ALL {
+            assert!(Role::Owner.can_manage_role(other), "owner on {other:?}");
+            assert_eq!(
+                Role::Admin.can_manage_role(other),
+                other != Role::Owner,
+                "admin on {other:?}"
+            );
+            assert!(!Role::Member.can_manage_role(other));
+            assert!(!Role::Viewer.can_manage_role(other));
+        }
+    }
+
+    #[test]
+    fn only_owners_and_admins_manage_members() {
+        let managers: Vec<Role> = Role::ALL
+            .iter()
+            .copied()
+            .filter(|r| r.can_manage_members())
             .collect();
         assert_eq!(managers, vec![Role::Owner, Role::Admin]);
     }

@@ -125,3 +125,48 @@ pub async fn require_key_manager() -> Result<(AppState, CurrentUser), AppError> 
         Err(fail(AppError::Forbidden))
     }
 }
+
+/// The signed-in user, if their role may manage members (Owner, Admin); else 403.
+/// The services check again, against the role read inside their transaction.
+pub async fn require_member_manager() -> Result<(AppState, CurrentUser), AppError> {
+    let (state, _, user) = require_user().await?;
+    if user.membership.role.can_manage_members() {
+        Ok((state, user))
+    } else {
+        Err(fail(AppError::Forbidden))
+    }
+}
+
+/// A members-service error as the browser may see it (logged here when internal).
+pub fn member_error(err: crate::ssr::services::members::MemberError) -> AppError {
+    use crate::ssr::services::members::MemberError;
+    match err {
+        MemberError::Invalid(message) => fail(AppError::Invalid(message)),
+        MemberError::AlreadyMember(_) | MemberError::LastOwner => {
+            fail(AppError::Conflict(capitalized(&err.to_string())))
+        }
+        MemberError::NoSuchOrganization | MemberError::NotFound => fail(AppError::NotFound),
+        MemberError::Forbidden => fail(AppError::Forbidden),
+        MemberError::Database(err) => database_error(err),
+        MemberError::Password(err) => password_error(err),
+    }
+}
+
+/// An invitations-service error as the browser may see it (logged here when internal).
+pub fn invitation_error(err: crate::ssr::services::invitations::InvitationError) -> AppError {
+    use crate::ssr::services::invitations::InvitationError;
+    match err {
+        InvitationError::Invalid(message) => fail(AppError::Invalid(message)),
+        InvitationError::AlreadyMember(_) | InvitationError::AlreadyInvited(_) => {
+            fail(AppError::Conflict(capitalized(&err.to_string())))
+        }
+        InvitationError::Forbidden => fail(AppError::Forbidden),
+        InvitationError::NotFound => fail(AppError::NotFound),
+        InvitationError::Randomness => {
+            tracing::error!("the operating system's random number generator failed");
+            fail(AppError::Internal)
+        }
+        InvitationError::Database(err) => database_error(err),
+        InvitationError::Password(err) => password_error(err),
+    }
+}

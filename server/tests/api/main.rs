@@ -13,6 +13,7 @@ mod key_details;
 mod key_queries;
 mod keys;
 mod login;
+mod members;
 mod organizations;
 mod schema;
 mod sessions;

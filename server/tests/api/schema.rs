@@ -79,6 +79,7 @@ async fn every_migration_rolls_back_and_reapplies_cleanly() {
         "sessions",
         "api_keys",
         "audit_events",
+        "invitations",
     ] {
         let probe = app
             .db

@@ -105,9 +105,9 @@ fn UsageSummary(overview: BillingOverview) -> impl IntoView {
             <div data-testid=test_id>
                 <dt>{label}" "<span class="muted-inline small">{note}</span></dt>
                 <dd>{count_text(counts.total)}</dd>
-                <p class="muted small">
+                <dd class="muted small">
                     {count_text(counts.succeeded)}" successful · "{count_text(counts.failed)}" failed"
-                </p>
+                </dd>
             </div>
         }
     };

@@ -1,15 +1,15 @@
-//! Settings ▸ API Keys · Members · Audit Log · Billing, inside the signed-in shell.
+//! Settings ▸ API Keys · Members · Workspaces · Audit Log · Billing, inside the
+//! signed-in shell.
 
 pub mod api_keys;
 pub mod audit_log;
 pub mod billing;
+pub mod members;
 pub mod shell;
 pub mod workspaces;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-
-use crate::components::placeholder::NotAvailableYet;
 
 #[component]
 pub(crate) fn PageHeader(title: &'static str, description: &'static str) -> impl IntoView {
@@ -21,13 +21,5 @@ pub(crate) fn PageHeader(title: &'static str, description: &'static str) -> impl
                 <p class="muted">{description}</p>
             </div>
         </header>
-    }
-}
-
-#[component]
-pub fn MembersPage() -> impl IntoView {
-    view! {
-        <PageHeader title="Members" description="People in this organization and their roles."/>
-        <NotAvailableYet what="Member management"/>
     }
 }

@@ -188,7 +188,9 @@ fn Header(user: SignedInUser) -> impl IntoView {
     }
 }
 
-/// The organization name; a menu when the user belongs to several.
+/// The organization name; a menu when the user belongs to several. Each entry is a
+/// small form, so switching works before (or without) the WASM bundle, and the header
+/// holds no `<select>` (one in the streamed header failed to hydrate beside the keys page).
 #[component]
 fn OrgSwitcher(current: OrgSummary, others: Vec<OrgSummary>) -> impl IntoView {
     if others.is_empty() {
@@ -202,22 +204,30 @@ fn OrgSwitcher(current: OrgSummary, others: Vec<OrgSummary>) -> impl IntoView {
             let _ = window().location().reload();
         }
     });
+    let summary_label = format!("Organization: {}. Switch organization", current.name);
     view! {
-        <label class="visually-hidden" for="org-switcher">"Organization"</label>
-        <select
-            id="org-switcher"
-            class="org-switcher"
-            data-testid="org-name"
-            on:change=move |event| {
-                switch.dispatch(SwitchOrganization { slug: event_target_value(&event) });
-            }
-        >
-            <option value=current.slug.clone() selected>{current.name.clone()}</option>
-            {others
-                .into_iter()
-                .map(|org| view! { <option value=org.slug>{org.name}</option> })
-                .collect_view()}
-        </select>
+        <details class="org-switcher" data-testid="org-switcher">
+            <summary aria-label=summary_label>
+                <span class="org-name" data-testid="org-name">{current.name}</span>
+            </summary>
+            <ul class="org-menu">
+                {others
+                    .into_iter()
+                    .map(|org| view! {
+                        <li>
+                            <ActionForm action=switch>
+                                <input type="hidden" name="slug" value=org.slug/>
+                                <button type="submit" class="org-choice">
+                                    {org.name}
+                                    " "
+                                    <span class="pill pill-role">{org.role.label()}</span>
+                                </button>
+                            </ActionForm>
+                        </li>
+                    })
+                    .collect_view()}
+            </ul>
+        </details>
     }
     .into_any()
 }

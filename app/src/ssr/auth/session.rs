@@ -33,7 +33,7 @@ pub struct CurrentUser {
 }
 
 impl CurrentUser {
-    /// The user as the audit log names them.
+    /// This user as the author of an audited change.
     pub fn actor(&self) -> Actor {
         Actor::User {
             id: self.user.id,

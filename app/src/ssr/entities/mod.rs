@@ -5,6 +5,7 @@ pub mod api_key_usage;
 pub mod audit_event;
 pub mod client;
 pub mod envelope;
+pub mod invitation;
 pub mod membership;
 pub mod organization;
 pub mod session;

@@ -23,6 +23,11 @@ use crate::{
 pub mod action {
     pub const ORGANIZATION_CREATED: &str = "organization.created";
     pub const MEMBER_ADDED: &str = "member.added";
+    pub const MEMBER_INVITED: &str = "member.invited";
+    pub const INVITATION_REVOKED: &str = "invitation.revoked";
+    pub const INVITATION_ACCEPTED: &str = "invitation.accepted";
+    pub const MEMBER_ROLE_CHANGED: &str = "member.role_changed";
+    pub const MEMBER_REMOVED: &str = "member.removed";
     pub const SIGNED_IN: &str = "user.signed_in";
     pub const SIGN_IN_FAILED: &str = "user.sign_in_failed";
     pub const SIGNED_OUT: &str = "user.signed_out";

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod authentication;
 pub mod billing;
+pub mod invitations;
 pub mod keys;
 pub mod members;
 pub mod onboarding;

@@ -9,6 +9,7 @@ mod roll;
 mod table;
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 use server_fn::codec::Json;
 
 pub use self::details::KeyDetailsPage;
@@ -105,6 +106,10 @@ struct ListState {
     search: RwSignal<String>,
     /// Cursors of the pages after the first, so "Previous" can go back.
     cursors: RwSignal<Vec<String>>,
+    creating: RwSignal<bool>,
+    editing: RwSignal<Option<ApiKeySummary>>,
+    rolling: RwSignal<Option<ApiKeySummary>>,
+    revoking: RwSignal<Option<ApiKeySummary>>,
 }
 
 #[component]
@@ -123,19 +128,51 @@ pub fn ApiKeysPage() -> impl IntoView {
         workspace: RwSignal::new(initial_workspace),
         search: RwSignal::new(String::new()),
         cursors: RwSignal::new(Vec::new()),
+        creating: RwSignal::new(false),
+        editing: RwSignal::new(None),
+        rolling: RwSignal::new(None),
+        revoking: RwSignal::new(None),
     };
+    let query = Memo::new(move |_| KeyQuery {
+        status: state.status.get(),
+        mode: state.mode.get(),
+        workspace_id: state.workspace.get(),
+        search: Some(state.search.get()).filter(|s| !s.trim().is_empty()),
+        cursor: state.cursors.with(|c| c.last().cloned()),
+    });
+    // Both resources live here and each is read by a sibling Transition: a Transition
+    // nested inside another's Suspend failed to hydrate after server rendering.
     let overview = Resource::new(move || state.changes.get(), |_| load_keys_overview());
+    let listing = Resource::new(
+        move || (query.get(), state.changes.get()),
+        |(query, _)| load_key_listing(query),
+    );
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {
                     Ok(overview) if !overview.api_access => view! { <UpgradeCard/> }.into_any(),
-                    Ok(overview) => view! { <KeysSection overview state/> }.into_any(),
+                    Ok(overview) => view! { <KeysHeader overview state/> }.into_any(),
                     Err(err) => view! {
                         <PageHeader title="API Keys" description=DESCRIPTION/>
                         <p class="form-error" role="alert">{err.to_string()}</p>
                     }
                     .into_any(),
+                }
+            })}
+        </Transition>
+        <Transition fallback=|| view! { <p class="loading">"Loading keys…"</p> }>
+            {move || Suspend::new(async move {
+                let (overview, listing) = (overview.await, listing.await);
+                match (overview, listing) {
+                    (Ok(overview), Ok(listing)) if overview.api_access => {
+                        view! { <KeysList overview listing query state/> }.into_any()
+                    }
+                    (Ok(_), Err(err)) => {
+                        view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any()
+                    }
+                    // No API access, or the overview failed (the header says why).
+                    _ => ().into_any(),
                 }
             })}
         </Transition>
@@ -170,7 +207,7 @@ fn limit_message(overview: &KeysOverview) -> Option<String> {
 }
 
 #[component]
-fn KeysSection(overview: KeysOverview, state: ListState) -> impl IntoView {
+fn KeysHeader(overview: KeysOverview, state: ListState) -> impl IntoView {
     let ListState {
         changes,
         toast,
@@ -179,28 +216,11 @@ fn KeysSection(overview: KeysOverview, state: ListState) -> impl IntoView {
         workspace,
         search,
         cursors,
+        creating,
+        editing,
+        rolling,
+        revoking,
     } = state;
-    let query = Memo::new(move |_| KeyQuery {
-        status: status.get(),
-        mode: mode.get(),
-        workspace_id: workspace.get(),
-        search: Some(search.get()).filter(|s| !s.trim().is_empty()),
-        cursor: cursors.with(|c| c.last().cloned()),
-    });
-    let listing = Resource::new(
-        move || (query.get(), changes.get()),
-        |(query, _)| load_key_listing(query),
-    );
-
-    let creating = RwSignal::new(false);
-    let revoking = RwSignal::new(None::<ApiKeySummary>);
-    let editing = RwSignal::new(None::<ApiKeySummary>);
-    let rolling = RwSignal::new(None::<ApiKeySummary>);
-    let on_action = move |action: RowAction, key: ApiKeySummary| match action {
-        RowAction::Edit => editing.set(Some(key)),
-        RowAction::Roll => rolling.set(Some(key)),
-        RowAction::Revoke => revoking.set(Some(key)),
-    };
     let limit = limit_message(&overview);
     let can_create = overview.can_manage && limit.is_none();
     let changed = Callback::new(move |message: String| {
@@ -211,6 +231,7 @@ fn KeysSection(overview: KeysOverview, state: ListState) -> impl IntoView {
     let workspaces = overview.workspaces.clone();
 
     view! {
+        <Title text="API Keys"/>
         <header class="page-header">
             <div>
                 <h1>"API Keys"</h1>
@@ -296,30 +317,48 @@ fn KeysSection(overview: KeysOverview, state: ListState) -> impl IntoView {
                 </select>
             </label>
         </div>
-        <Transition fallback=|| view! { <p class="loading">"Loading keys…"</p> }>
-            {move || Suspend::new(async move {
-                match listing.await {
-                    Ok(listing) if listing.rows.is_empty() && cursors.with(Vec::is_empty) && query.with(is_unfiltered) => {
-                        view! { <EmptyState can_create on_new=move || creating.set(true)/> }.into_any()
-                    }
-                    Ok(listing) => {
-                        let next = listing.next_cursor.clone();
-                        view! {
-                            <KeyTable listing can_manage=overview.can_manage on_action/>
-                            <Pager cursors next/>
-                        }
-                        .into_any()
-                    }
-                    Err(err) => view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Transition>
         {overview.can_manage.then(|| view! {
             <CreateKeyDialog open=creating workspaces=overview.workspaces.clone() on_created=changed/>
             <EditDialog target=editing on_saved=changed/>
             <RollDialog target=rolling on_rolled=changed/>
             <RevokeDialog target=revoking on_revoked=changed/>
         })}
+    }
+    .into_any()
+}
+
+/// The table (or the empty state) and the pager.
+#[component]
+fn KeysList(
+    overview: KeysOverview,
+    listing: KeyListing,
+    query: Memo<KeyQuery>,
+    state: ListState,
+) -> impl IntoView {
+    let ListState {
+        cursors,
+        creating,
+        editing,
+        rolling,
+        revoking,
+        ..
+    } = state;
+    let on_action = move |action: RowAction, key: ApiKeySummary| match action {
+        RowAction::Edit => editing.set(Some(key)),
+        RowAction::Roll => rolling.set(Some(key)),
+        RowAction::Revoke => revoking.set(Some(key)),
+    };
+    let can_create = overview.can_manage && !overview.limit_reached();
+    if listing.rows.is_empty()
+        && cursors.with_untracked(Vec::is_empty)
+        && query.with_untracked(is_unfiltered)
+    {
+        return view! { <EmptyState can_create on_new=move || creating.set(true)/> }.into_any();
+    }
+    let next = listing.next_cursor.clone();
+    view! {
+        <KeyTable listing can_manage=overview.can_manage on_action/>
+        <Pager cursors next/>
     }
     .into_any()
 }

@@ -10,10 +10,7 @@ use leptos_router::hooks::use_params_map;
 use server_fn::codec::Json;
 use uuid::Uuid;
 
-use self::{
-    config::ConfigCard,
-    usage::{LastUse, UsageCard},
-};
+use self::{config::ConfigCard, usage::UsageCard};
 use super::{
     edit::EditDialog,
     revoke::RevokeDialog,
@@ -139,7 +136,7 @@ pub fn KeyDetailsPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading key…"</p> }>
             {move || Suspend::new(async move {
                 match (details.await, key_id.get_untracked()) {
-                    (Ok(view), Some(id)) => view! { <KeyDetailsBody view id changes toast/> }.into_any(),
+                    (Ok(view), Some(_)) => view! { <KeyDetailsBody view changes toast/> }.into_any(),
                     (Err(AppError::NotFound), _) | (_, None) => view! {
                         <Title text="Key not found"/>
                         <section class="card empty-state" data-testid="key-not-found">
@@ -152,6 +149,10 @@ pub fn KeyDetailsPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        // Siblings of the Transition above, not inside it: a Transition nested in
+        // another's Suspend failed to hydrate after server rendering.
+        <UsageCard key_id details/>
+        <ActivityCard key_id details changes/>
     }
     .into_any()
 }
@@ -159,7 +160,6 @@ pub fn KeyDetailsPage() -> impl IntoView {
 #[component]
 fn KeyDetailsBody(
     view: KeyDetailsView,
-    id: Uuid,
     changes: RwSignal<u32>,
     toast: RwSignal<Option<String>>,
 ) -> impl IntoView {
@@ -169,11 +169,6 @@ fn KeyDetailsBody(
         now,
     } = view;
     let key = details.row.key.clone();
-    let last_use = LastUse {
-        at: key.last_used_at,
-        ip: details.last_used_ip.clone(),
-        now,
-    };
     let editing = RwSignal::new(None::<ApiKeySummary>);
     let rolling = RwSignal::new(None::<ApiKeySummary>);
     let revoking = RwSignal::new(None::<ApiKeySummary>);
@@ -211,9 +206,7 @@ fn KeyDetailsBody(
                 </div>
             })}
         </header>
-        <ConfigCard details=details.clone() now/>
-        <UsageCard id last_use/>
-        <ActivityCard id changes/>
+        <ConfigCard details now/>
         {can_manage.then(|| view! {
             <EditDialog target=editing on_saved=changed/>
             <RollDialog target=rolling on_rolled=changed/>
@@ -224,35 +217,58 @@ fn KeyDetailsBody(
 }
 
 #[component]
-fn ActivityCard(id: Uuid, changes: RwSignal<u32>) -> impl IntoView {
+fn ActivityCard(
+    key_id: Memo<Option<Uuid>>,
+    details: Resource<Result<KeyDetailsView, AppError>>,
+    changes: RwSignal<u32>,
+) -> impl IntoView {
     let cursors = RwSignal::new(Vec::<String>::new());
     let activity = Resource::new(
-        move || (cursors.with(|c| c.last().cloned()), changes.get()),
-        move |(cursor, _)| load_key_activity(id, cursor),
+        move || {
+            (
+                key_id.get(),
+                cursors.with(|c| c.last().cloned()),
+                changes.get(),
+            )
+        },
+        |(id, cursor, _)| async move {
+            match id {
+                Some(id) => load_key_activity(id, cursor).await,
+                None => Err(AppError::NotFound),
+            }
+        },
     );
     view! {
-        <section class="card" aria-labelledby="activity-heading" data-testid="key-activity">
-            <h2 id="activity-heading">"Activity"</h2>
-            <p class="muted">"Changes to this key and what it was used to do, newest first."</p>
-            <Transition fallback=|| view! { <p class="loading">"Loading activity…"</p> }>
-                {move || Suspend::new(async move {
-                    match activity.await {
-                        Ok(listing) if listing.rows.is_empty() => {
-                            view! { <p class="muted">"No activity yet."</p> }.into_any()
-                        }
-                        Ok(listing) => {
-                            let next = listing.next_cursor.clone();
-                            view! {
-                                <AuditTable listing show_target=false/>
-                                <Pager cursors next/>
-                            }
-                            .into_any()
-                        }
-                        Err(err) => view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any(),
+        <Transition fallback=|| view! { <p class="loading">"Loading activity…"</p> }>
+            {move || Suspend::new(async move {
+                // Nothing to show for a key that is not there (the page says so).
+                if details.await.is_err() {
+                    return ().into_any();
+                }
+                let body = match activity.await {
+                    Ok(listing) if listing.rows.is_empty() => {
+                        view! { <p class="muted">"No activity yet."</p> }.into_any()
                     }
-                })}
-            </Transition>
-        </section>
+                    Ok(listing) => {
+                        let next = listing.next_cursor.clone();
+                        view! {
+                            <AuditTable listing show_target=false/>
+                            <Pager cursors next/>
+                        }
+                        .into_any()
+                    }
+                    Err(err) => view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any(),
+                };
+                view! {
+                    <section class="card" aria-labelledby="activity-heading" data-testid="key-activity">
+                        <h2 id="activity-heading">"Activity"</h2>
+                        <p class="muted">"Changes to this key and what it was used to do, newest first."</p>
+                        {body}
+                    </section>
+                }
+                .into_any()
+            })}
+        </Transition>
     }
     .into_any()
 }

@@ -7,55 +7,84 @@ use uuid::Uuid;
 use super::{chart::UsageChart, config::exact, load_key_usage};
 use crate::{
     components::format::ago,
-    model::{KeyUsage, Mode, UsageRange},
+    error::AppError,
+    model::{KeyDetailsView, KeyUsage, Mode, UsageRange},
 };
 
 /// When and from where the key was last used (from its row, not from the counts).
 #[derive(Debug, Clone)]
-pub(super) struct LastUse {
-    pub at: Option<DateTime<Utc>>,
-    pub ip: Option<String>,
-    pub now: DateTime<Utc>,
+struct LastUse {
+    at: Option<DateTime<Utc>>,
+    ip: Option<String>,
+    now: DateTime<Utc>,
 }
 
 #[component]
-pub(super) fn UsageCard(id: Uuid, last_use: LastUse) -> impl IntoView {
+pub(super) fn UsageCard(
+    key_id: Memo<Option<Uuid>>,
+    details: Resource<Result<KeyDetailsView, AppError>>,
+) -> impl IntoView {
     let range = RwSignal::new(UsageRange::Day);
-    let usage = Resource::new(move || range.get(), move |range| load_key_usage(id, range));
+    let usage = Resource::new(
+        move || (key_id.get(), range.get()),
+        |(id, range)| async move {
+            match id {
+                Some(id) => load_key_usage(id, range).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
     view! {
-        <section class="card" aria-labelledby="usage-heading" data-testid="key-usage">
-            <div class="card-header">
-                <h2 id="usage-heading">"Usage"</h2>
-                <div class="segmented" role="group" aria-label="Period">
-                    {UsageRange::ALL
-                        .into_iter()
-                        .map(|choice| view! {
-                            <button
-                                type="button"
-                                class="segment"
-                                aria-pressed=move || (range.get() == choice).to_string()
-                                on:click=move |_| range.set(choice)
-                            >
-                                {choice.label()}
-                            </button>
-                        })
-                        .collect_view()}
-                </div>
-            </div>
-            <Transition fallback=|| view! { <p class="loading">"Loading usage…"</p> }>
-                {move || {
-                    let last_use = last_use.clone();
-                    Suspend::new(async move {
-                        match usage.await {
-                            Ok(usage) => view! { <UsageFigures usage last_use/> }.into_any(),
-                            Err(err) => view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any(),
-                        }
-                    })
-                }}
-            </Transition>
-        </section>
+        <Transition fallback=|| view! { <p class="loading">"Loading usage…"</p> }>
+            {move || Suspend::new(async move {
+                // Nothing to show for a key that is not there (the page says so).
+                let Ok(view) = details.await else {
+                    return ().into_any();
+                };
+                let last_use = LastUse {
+                    at: view.details.row.key.last_used_at,
+                    ip: view.details.last_used_ip,
+                    now: view.now,
+                };
+                let body = match usage.await {
+                    Ok(usage) => view! { <UsageFigures usage last_use/> }.into_any(),
+                    Err(err) => view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any(),
+                };
+                view! {
+                    <section class="card" aria-labelledby="usage-heading" data-testid="key-usage">
+                        <div class="card-header">
+                            <h2 id="usage-heading">"Usage"</h2>
+                            <RangeSwitch range/>
+                        </div>
+                        {body}
+                    </section>
+                }
+                .into_any()
+            })}
+        </Transition>
     }
     .into_any()
+}
+
+#[component]
+fn RangeSwitch(range: RwSignal<UsageRange>) -> impl IntoView {
+    view! {
+        <div class="segmented" role="group" aria-label="Period">
+            {UsageRange::ALL
+                .into_iter()
+                .map(|choice| view! {
+                    <button
+                        type="button"
+                        class="segment"
+                        aria-pressed=move || (range.get() == choice).to_string()
+                        on:click=move |_| range.set(choice)
+                    >
+                        {choice.label()}
+                    </button>
+                })
+                .collect_view()}
+        </div>
+    }
 }
 
 #[component]

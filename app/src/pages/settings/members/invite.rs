@@ -1,0 +1,189 @@
+//! The Invite dialog: e-mail and role, then the one-time link, shown once.
+
+use leptos::prelude::*;
+use server_fn::codec::Json;
+
+use crate::{
+    components::{copy_button::CopyButton, dialog::Modal},
+    error::AppError,
+    model::{CreatedInvitation, InviteForm, Role},
+};
+
+/// Invites an e-mail with a role. The response is the only place the link's token
+/// ever appears; the database keeps a keyed hash of it.
+#[server(endpoint = "invite_member", input = Json)]
+pub async fn invite_member(form: InviteForm) -> Result<CreatedInvitation, AppError> {
+    use crate::ssr::{boundary, services::invitations};
+
+    let (state, current) = boundary::require_member_manager().await?;
+    let issued = invitations::invite(
+        &state.db,
+        &state.keys.hasher,
+        current.org.id,
+        &form.email,
+        form.role,
+        current.actor(),
+        boundary::client_ip().await,
+    )
+    .await
+    .map_err(boundary::invitation_error)?;
+    Ok(CreatedInvitation {
+        path: invitations::invitation_path(&issued.token),
+        invitation: invitations::row(issued.invitation, Some(current.user.email)),
+        token: issued.token,
+    })
+}
+
+/// The roles `role` may hand out, most powerful first.
+pub(super) fn grantable(role: Role) -> Vec<Role> {
+    Role::ALL
+        .iter()
+        .copied()
+        .filter(|r| role.can_manage_role(*r))
+        .collect()
+}
+
+/// The full link, on this site's origin (the dialog only renders it in the browser).
+fn full_link(path: &str) -> String {
+    #[cfg(feature = "hydrate")]
+    if let Some(origin) = web_sys::window().and_then(|w| w.location().origin().ok()) {
+        return format!("{origin}{path}");
+    }
+    path.to_owned()
+}
+
+#[component]
+pub fn InviteDialog(
+    open: RwSignal<bool>,
+    my_role: Role,
+    on_invited: Callback<String>,
+) -> impl IntoView {
+    let email = RwSignal::new(String::new());
+    let role = RwSignal::new(Role::Member);
+    let problem = RwSignal::new(None::<String>);
+    let created = RwSignal::new(None::<CreatedInvitation>);
+    let invite = Action::new(|form: &InviteForm| invite_member(form.clone()));
+
+    Effect::new(move |_| match invite.value().get() {
+        Some(Ok(invitation)) => {
+            problem.set(None);
+            created.set(Some(invitation));
+        }
+        Some(Err(err)) => problem.set(Some(err.to_string())),
+        None => {}
+    });
+    Effect::new(move |_| {
+        if !open.get() {
+            // The list reloads once the link is put away, not while it is shown.
+            if let Some(invitation) = created.get_untracked() {
+                on_invited.run(format!(
+                    "Invitation for {} created.",
+                    invitation.invitation.email
+                ));
+            }
+            email.set(String::new());
+            role.set(Role::Member);
+            problem.set(None);
+            // The link leaves memory with the dialog: reopening never shows it again.
+            created.set(None);
+        }
+    });
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        invite.dispatch(InviteForm {
+            email: email.get_untracked(),
+            role: role.get_untracked(),
+        });
+    };
+
+    view! {
+        <Modal open labelled_by="invite-title" test_id="invite-dialog">
+            {move || match created.get() {
+                Some(invitation) => view! {
+                    <LinkOnce invitation on_done=move || open.set(false)/>
+                }
+                .into_any(),
+                None => view! {
+                    <form class="form dialog-form" on:submit=submit>
+                        <h2 id="invite-title">"Invite a member"</h2>
+                        <p class="muted">
+                            "You get a link to send them. It works once and expires in 7 days."
+                        </p>
+                        <label for="invite-email">"E-mail"</label>
+                        <input id="invite-email" type="email" required maxlength="254" autocomplete="off"
+                            prop:value=move || email.get()
+                            on:input=move |e| email.set(event_target_value(&e))/>
+                        <label for="invite-role">"Role"</label>
+                        <select id="invite-role"
+                            prop:value=move || role.get().as_str()
+                            on:change=move |e| {
+                                if let Ok(chosen) = event_target_value(&e).parse::<Role>() {
+                                    role.set(chosen);
+                                }
+                            }
+                        >
+                            {grantable(my_role).into_iter().map(|r| view! {
+                                <option value=r.as_str() selected=r == Role::Member>{r.label()}</option>
+                            }).collect_view()}
+                        </select>
+                        {move || problem.get().map(|message| view! {
+                            <p class="form-error" role="alert">{message}</p>
+                        })}
+                        <div class="dialog-actions">
+                            <button type="button" class="btn btn-secondary" on:click=move |_| open.set(false)>
+                                "Cancel"
+                            </button>
+                            <button type="submit" class="btn btn-primary" disabled=move || invite.pending().get()>
+                                "Create invite link"
+                            </button>
+                        </div>
+                    </form>
+                }
+                .into_any(),
+            }}
+        </Modal>
+    }
+}
+
+/// The link, once: selectable, copyable, with the warning that it will not come back.
+#[component]
+fn LinkOnce(
+    invitation: CreatedInvitation,
+    on_done: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let link = full_link(&invitation.path);
+    let copied = link.clone();
+    let expires = invitation.invitation.expires_at;
+    view! {
+        <div class="dialog-form">
+            <h2 id="invite-title">"Send this link to " {invitation.invitation.email.clone()}</h2>
+            <p class="notice notice-warning" role="alert">
+                "This is the only time the link is shown: copy it now. It works once, for "
+                {invitation.invitation.role.label()}
+                " access, until "
+                <time datetime=expires.to_rfc3339()>{expires.format("%b %-d, %Y %H:%M UTC").to_string()}</time>
+                "."
+            </p>
+            <pre class="secret secret-wrap"><code data-testid="invite-link">{link}</code></pre>
+            <div class="dialog-actions">
+                <CopyButton text=Signal::derive(move || copied.clone()) label="Copy link"/>
+                <button type="button" class="btn btn-primary" on:click=move |_| on_done()>"Done"</button>
+            </div>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admins_cannot_offer_the_owner_role_and_owners_offer_all() {
+        assert_eq!(grantable(Role::Owner), Role::ALL.to_vec());
+        assert_eq!(
+            grantable(Role::Admin),
+            vec![Role::Admin, Role::Member, Role::Viewer]
+        );
+        assert!(grantable(Role::Viewer).is_empty());
+    }
+}

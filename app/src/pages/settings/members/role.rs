@@ -1,0 +1,120 @@
+//! Changing a member's role: a dialog offering the roles the viewer may grant.
+
+use leptos::prelude::*;
+
+use super::invite::grantable;
+use crate::{
+    components::dialog::Modal,
+    error::AppError,
+    model::{MemberRow, Role},
+};
+
+/// Gives a member of the current organization another role. The service enforces who
+/// may do it and that the organization keeps an Owner.
+#[server(endpoint = "change_member_role")]
+pub async fn change_member_role(user_id: uuid::Uuid, role: Role) -> Result<(), AppError> {
+    use crate::ssr::{boundary, services::members};
+
+    let (state, current) = boundary::require_member_manager().await?;
+    members::change_role(
+        &state.db,
+        current.org.id,
+        user_id,
+        role,
+        current.actor(),
+        boundary::client_ip().await,
+    )
+    .await
+    .map_err(boundary::member_error)
+}
+
+#[component]
+pub fn ChangeRoleDialog(
+    target: RwSignal<Option<MemberRow>>,
+    my_role: Role,
+    on_changed: Callback<String>,
+) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let role = RwSignal::new(Role::Member);
+    let problem = RwSignal::new(None::<String>);
+    let change = ServerAction::<ChangeMemberRole>::new();
+    // Signals notify on every set, so each effect writes only on a real change:
+    // otherwise the two would wake each other forever.
+    Effect::new(move |_| {
+        let current = target.with(|t| t.as_ref().map(|m| m.role));
+        if open.get_untracked() != current.is_some() {
+            open.set(current.is_some());
+        }
+        if let Some(current) = current
+            && role.get_untracked() != current
+        {
+            role.set(current);
+        }
+    });
+    Effect::new(move |_| {
+        if !open.get() && target.with_untracked(Option::is_some) {
+            target.set(None);
+            problem.set(None);
+        }
+    });
+    Effect::new(move |_| match change.value().get() {
+        Some(Ok(())) => {
+            let email = target.with_untracked(|t| t.as_ref().map(|m| m.email.clone()));
+            open.set(false);
+            on_changed.run(format!(
+                "{} is now {}.",
+                email.unwrap_or_default(),
+                role.get_untracked().label()
+            ));
+        }
+        Some(Err(err)) => problem.set(Some(err.to_string())),
+        None => {}
+    });
+    let email = move || target.with(|t| t.as_ref().map(|m| m.email.clone()).unwrap_or_default());
+
+    view! {
+        <Modal open labelled_by="change-role-title" test_id="change-role-dialog">
+            <form
+                class="form dialog-form"
+                on:submit=move |event: leptos::ev::SubmitEvent| {
+                    event.prevent_default();
+                    if let Some(member) = target.get_untracked() {
+                        change.dispatch(ChangeMemberRole {
+                            user_id: member.user_id,
+                            role: role.get_untracked(),
+                        });
+                    }
+                }
+            >
+                <h2 id="change-role-title">"Change the role of " {email}</h2>
+                <p class="muted">
+                    "Owners manage everything, including other Owners. Admins manage keys and members except Owners. Members use the organization; Viewers only read."
+                </p>
+                <label for="member-role">"Role"</label>
+                <select id="member-role"
+                    prop:value=move || role.get().as_str()
+                    on:change=move |e| {
+                        if let Ok(chosen) = event_target_value(&e).parse::<Role>() {
+                            role.set(chosen);
+                        }
+                    }
+                >
+                    {grantable(my_role).into_iter().map(|r| view! {
+                        <option value=r.as_str()>{r.label()}</option>
+                    }).collect_view()}
+                </select>
+                {move || problem.get().map(|message| view! {
+                    <p class="form-error" role="alert">{message}</p>
+                })}
+                <div class="dialog-actions">
+                    <button type="button" class="btn btn-secondary" on:click=move |_| open.set(false)>
+                        "Cancel"
+                    </button>
+                    <button type="submit" class="btn btn-primary" disabled=move || change.pending().get()>
+                        "Save role"
+                    </button>
+                </div>
+            </form>
+        </Modal>
+    }
+}
