@@ -26,9 +26,10 @@ build: tools
 ## test: everything CI runs
 test: tools system node fmt-check clippy test-rust build e2e
 
-## bench: sign-in and /v1 timing (release build, SQLite); figures in bench/results/{latest,api}.md
+## bench: sign-in and /v1 timing (release, SQLite), then /v1 under wrk on PostgreSQL (bench feature build); figures in bench/results/
 bench: build
 	scripts/bench.sh
+	scripts/bench-api.sh
 
 fmt-check:
 	cargo fmt --all -- --check

@@ -12,6 +12,7 @@ mod m20261123_000004_create_audit_events;
 mod m20261123_000005_create_api_key_usage;
 mod m20261123_000006_create_sandbox_resources;
 mod m20261123_000007_create_invitations;
+mod m20261129_000008_create_key_changes;
 mod sql;
 
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_create_api_key_usage::Migration),
             Box::new(m20261123_000006_create_sandbox_resources::Migration),
             Box::new(m20261123_000007_create_invitations::Migration),
+            Box::new(m20261129_000008_create_key_changes::Migration),
         ]
     }
 }

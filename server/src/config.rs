@@ -10,7 +10,10 @@ use std::{
     time::Duration,
 };
 
-use app::ssr::{auth::throttle::ThrottleSettings, state::SessionSettings};
+use app::ssr::{
+    auth::throttle::ThrottleSettings, key_cache::CacheSizes, rate_limit::RateLimitSettings,
+    state::SessionSettings,
+};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use secrecy::SecretString;
 use url::Url;
@@ -42,6 +45,8 @@ pub struct Config {
     pub login_throttle: ThrottleSettings,
     /// How often counted `/v1` usage is written to the database.
     pub usage_flush_interval: Duration,
+    pub key_cache: CacheSizes,
+    pub rate_limits: RateLimitSettings,
     pub data_dir: PathBuf,
     pub site_root: PathBuf,
     pub site_pkg_dir: String,
@@ -220,6 +225,19 @@ impl Config {
                 "must be 100 to 300000 milliseconds",
             ));
         }
+        let key_cache = CacheSizes {
+            known: parse_number(
+                &lookup,
+                "KEYWARD_KEY_CACHE_ENTRIES",
+                CacheSizes::default().known,
+            )?,
+            unknown: parse_number(
+                &lookup,
+                "KEYWARD_UNKNOWN_KEY_CACHE_ENTRIES",
+                CacheSizes::default().unknown,
+            )?,
+        };
+        let rate_limits = rate_limit_settings(&lookup)?;
 
         Ok(Self {
             bind_addr,
@@ -241,6 +259,8 @@ impl Config {
                 window: Duration::from_secs(15 * 60),
             },
             usage_flush_interval: Duration::from_millis(usage_flush_ms),
+            key_cache,
+            rate_limits,
             data_dir,
             site_root: PathBuf::from(
                 lookup("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()),
@@ -267,6 +287,37 @@ impl Config {
             None => format!("http://{bound}"),
         }
     }
+}
+
+/// `/v1` quotas: requests per plan per window, and failed verifications per address.
+fn rate_limit_settings(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<RateLimitSettings, ConfigError> {
+    let defaults = RateLimitSettings::default();
+    let requests = |name: &'static str, default: NonZeroU32| {
+        parse_number(lookup, name, default.get()).and_then(|value| non_zero(name, value))
+    };
+    let window_seconds: u64 = parse_number(
+        lookup,
+        "KEYWARD_RATE_LIMIT_WINDOW_SECONDS",
+        defaults.window.as_secs(),
+    )?;
+    if !(1..=86_400).contains(&window_seconds) {
+        return Err(invalid(
+            "KEYWARD_RATE_LIMIT_WINDOW_SECONDS",
+            "must be 1 to 86400 seconds",
+        ));
+    }
+    Ok(RateLimitSettings {
+        professional: requests("KEYWARD_RATE_LIMIT_PROFESSIONAL", defaults.professional)?,
+        business: requests("KEYWARD_RATE_LIMIT_BUSINESS", defaults.business)?,
+        enterprise: requests("KEYWARD_RATE_LIMIT_ENTERPRISE", defaults.enterprise)?,
+        window: Duration::from_secs(window_seconds),
+        failed_verifications_per_minute: requests(
+            "KEYWARD_FAILED_KEYS_PER_IP_PER_MINUTE",
+            defaults.failed_verifications_per_minute,
+        )?,
+    })
 }
 
 /// Development convenience: a pepper generated once into `data/pepper` (mode 0600),

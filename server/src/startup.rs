@@ -7,7 +7,12 @@ use app::{
     ssr::{
         auth::{password::PasswordHasher, throttle::LoginThrottle},
         db,
+        key_cache::{
+            VerifiedKeys,
+            feed::{Feed, FeedMode, TRUST_WINDOW},
+        },
         keys::hash::{InvalidPepper, KeyHasher},
+        rate_limit::ApiRateLimiter,
         services::{accounts, usage::UsageMeter},
         setup_gate::SetupGate,
         state::{AppState, KeySettings},
@@ -61,6 +66,8 @@ pub struct Application {
     db: DatabaseConnection,
     usage: UsageMeter,
     usage_flush_interval: Duration,
+    verified_keys: VerifiedKeys,
+    feed: Feed,
 }
 
 /// Connects and migrates; shared by `serve` and the CLI.
@@ -109,12 +116,34 @@ fn session_layer(config: &Config, store: DbSessionStore) -> SessionManagerLayer<
         .with_always_save(true)
 }
 
-fn spawn_housekeeping(store: DbSessionStore, throttle: Arc<LoginThrottle>) {
+/// Which key-change feed runs and the quotas in force, once at start-up.
+fn log_api_settings(config: &Config, feed: FeedMode) {
+    let limits = &config.rate_limits;
+    tracing::info!(
+        invalidation = match feed {
+            FeedMode::Notify => "notify (PostgreSQL LISTEN/NOTIFY)",
+            FeedMode::Poll => "poll (key_changes table)",
+        },
+        worst_staleness_ms = u64::try_from(TRUST_WINDOW.as_millis()).unwrap_or(u64::MAX),
+        professional = limits.professional.get(),
+        business = limits.business.get(),
+        enterprise = limits.enterprise.get(),
+        window_seconds = limits.window.as_secs(),
+        "/v1 key cache and rate limits"
+    );
+}
+
+fn spawn_housekeeping(
+    store: DbSessionStore,
+    throttle: Arc<LoginThrottle>,
+    rate_limits: Arc<ApiRateLimiter>,
+) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {
             tick.tick().await;
             throttle.forget_idle();
+            rate_limits.forget_idle();
             if let Err(err) = store.delete_expired().await {
                 tracing::warn!(%err, "could not delete expired sessions");
             }
@@ -124,7 +153,10 @@ fn spawn_housekeeping(store: DbSessionStore, throttle: Arc<LoginThrottle>) {
 
 impl Application {
     pub async fn build(config: Config) -> Result<Self, StartupError> {
-        let db = connect_and_migrate(&config).await?;
+        #[cfg_attr(not(feature = "bench"), allow(unused_mut))]
+        let mut db = connect_and_migrate(&config).await?;
+        #[cfg(feature = "bench")]
+        v1::bench::count_statements(&mut db);
         let listener = TcpListener::bind(config.bind_addr)
             .await
             .map_err(|source| StartupError::Bind {
@@ -164,6 +196,10 @@ impl Application {
             hasher: KeyHasher::new(&config.key_pepper.secret, config.key_pepper.version)?,
         });
         let usage = UsageMeter::default();
+        let verified_keys = VerifiedKeys::new(config.key_cache);
+        let feed = verified_keys.start_feed(db.clone());
+        let rate_limits = Arc::new(ApiRateLimiter::new(config.rate_limits));
+        log_api_settings(&config, feed.mode);
         let state = AppState {
             db: db.clone(),
             leptos_options: leptos_options(&config, address),
@@ -173,9 +209,12 @@ impl Application {
             setup_gate,
             keys,
             usage: usage.clone(),
+            invalidator: verified_keys.invalidator(),
+            verified_keys: verified_keys.clone(),
+            rate_limits: rate_limits.clone(),
         };
         let store = DbSessionStore::new(db.clone());
-        spawn_housekeeping(store.clone(), login_throttle);
+        spawn_housekeeping(store.clone(), login_throttle, rate_limits);
         let router = router(&config, state, store);
         Ok(Self {
             listener,
@@ -185,6 +224,8 @@ impl Application {
             db,
             usage,
             usage_flush_interval: config.usage_flush_interval,
+            verified_keys,
+            feed,
         })
     }
 
@@ -205,6 +246,11 @@ impl Application {
         &self.usage
     }
 
+    /// The cache of verified keys (tests pass its invalidator to services).
+    pub fn verified_keys(&self) -> &VerifiedKeys {
+        &self.verified_keys
+    }
+
     /// Serves until `shutdown` resolves, then finishes in-flight requests and writes
     /// the usage counted so far: a graceful stop loses no usage.
     pub async fn run_until(
@@ -222,6 +268,7 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await;
         flusher.stop().await;
+        self.feed.stop();
         match self.usage.flush(&self.db).await {
             Ok(flushed) => tracing::info!(requests = flushed.requests, "usage written at shutdown"),
             Err(err) => tracing::error!(

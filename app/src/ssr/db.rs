@@ -14,6 +14,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         .min_connections(1)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5))
+        // A ping on every checkout is a round trip per query; only connections idle long
+        // enough to have been dropped by a proxy or a restart are checked.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
         .sqlx_logging(false);
     let db = Database::connect(options).await?;
     if db.get_database_backend() == DbBackend::Sqlite {

@@ -6,7 +6,9 @@ use sea_orm::DatabaseConnection;
 
 use super::{
     auth::{password::PasswordHasher, throttle::LoginThrottle},
+    key_cache::{VerifiedKeys, feed::Invalidator},
     keys::hash::KeyHasher,
+    rate_limit::ApiRateLimiter,
     services::usage::UsageMeter,
     setup_gate::SetupGate,
 };
@@ -22,6 +24,12 @@ pub struct AppState {
     pub setup_gate: SetupGate,
     pub keys: Arc<KeySettings>,
     pub usage: UsageMeter,
+    /// Verified keys, so `/v1` makes no database round trip for a known key.
+    pub verified_keys: VerifiedKeys,
+    /// Handed to every service that changes what key verification decides.
+    pub invalidator: Invalidator,
+    /// `/v1` quotas in force (Billing shows these, not the compiled-in defaults).
+    pub rate_limits: Arc<ApiRateLimiter>,
 }
 
 /// How keys are minted and recognised: the brand in front of every key and the

@@ -1,3 +1,4 @@
+use app::ssr::key_cache::feed::Invalidator;
 use std::io::BufRead;
 
 use app::ssr::{
@@ -76,6 +77,7 @@ pub async fn run(command: AdminCommand, config: Config) -> Result<(), String> {
             };
             let user_id = members::add_member(
                 &db,
+                &Invalidator::detached(),
                 &PasswordHasher::new(1),
                 org.id,
                 &email,

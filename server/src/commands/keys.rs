@@ -1,6 +1,7 @@
 //! `server keys create | list | revoke`: the same services the UI and the API use.
 //! Results go to stdout as JSON (one object, or one object per line); logs to stderr.
 
+use app::ssr::key_cache::feed::Invalidator;
 use app::{
     model::{ApiKeySummary, Mode, Scope},
     ssr::{
@@ -98,6 +99,7 @@ pub async fn run(command: KeysCommand, config: Config) -> Result<(), String> {
             let issuer = KeyIssuer {
                 hasher: &hasher,
                 brand: &config.key_prefix,
+                invalidator: &Invalidator::detached(),
             };
             let new = NewKey {
                 name,
@@ -147,9 +149,17 @@ pub async fn run(command: KeysCommand, config: Config) -> Result<(), String> {
         }
         KeysCommand::Revoke { id } => {
             let key_id: Uuid = id.parse().map_err(|_| format!("{id} is not a key id"))?;
-            let key = keys::revoke_key(&db, key_id, None, None, CLI_ACTOR, None)
-                .await
-                .map_err(|err| err.to_string())?;
+            let key = keys::revoke_key(
+                &db,
+                &Invalidator::detached(),
+                key_id,
+                None,
+                None,
+                CLI_ACTOR,
+                None,
+            )
+            .await
+            .map_err(|err| err.to_string())?;
             tracing::info!(key = %key.id, "API key revoked");
             println!("{}", to_json(&key)?);
             Ok(())

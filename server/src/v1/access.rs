@@ -1,7 +1,7 @@
 //! Authentication and authorization of every `/v1` request, in this order:
-//! bearer token → verification (parse + checksum, keyed hash, lookup, revoked,
-//! expired, address, creator, plan) → rate-limit slot (a later issue) → the route's
-//! declared access → handler → usage count, once the status is known.
+//! bearer token → verification (parse + checksum, keyed hash, cached lookup, revoked,
+//! expired, address, creator, plan) → rate limits (key and organization, per mode) →
+//! the route's declared access → handler → usage count, once the status is known.
 
 use std::{
     net::{IpAddr, SocketAddr},
@@ -9,25 +9,27 @@ use std::{
 };
 
 use app::{
-    model::{Mode, Scope, key_allows},
+    model::key_allows,
     ssr::{
-        entities::organization,
+        key_cache::record::KeySnapshot,
+        rate_limit::Allowance,
         services::{
-            audit::Actor,
+            audit::{self, Actor, NewAuditEvent},
+            keys::action,
             resources::Tenancy,
-            verification::{Rejection, VerificationError, VerifiedKey, verify_key},
+            verification::{Rejection, VerificationError, VerifiedKey, decide, presented},
         },
         state::AppState,
     },
 };
 use axum::{
     extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State},
-    http::{HeaderMap, header, request::Parts},
+    http::{HeaderMap, HeaderValue, header, request::Parts},
     middleware::Next,
     response::{IntoResponse, Response},
 };
 use chrono::{DateTime, Utc};
-use uuid::Uuid;
+use serde_json::json;
 
 use super::{
     error::ApiError,
@@ -40,44 +42,38 @@ pub struct GuardState {
     pub table: Arc<AccessTable>,
 }
 
-/// The verified key a request is made with, for handlers.
+/// The verified key a request is made with, for handlers: everything they need about
+/// the key, its organization and workspace comes from the verified snapshot.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub key_id: Uuid,
-    pub key_name: String,
-    pub org: organization::Model,
+    pub key: Arc<KeySnapshot>,
     pub tenancy: Tenancy,
-    pub scopes: Vec<Scope>,
-    pub expires_at: Option<DateTime<Utc>>,
     pub ip: Option<IpAddr>,
 }
 
 impl Caller {
     fn new(verified: VerifiedKey, ip: Option<IpAddr>) -> Self {
         Caller {
-            key_id: verified.key.id,
-            key_name: verified.key.name,
             tenancy: Tenancy {
-                org_id: verified.org.id,
-                workspace_id: verified.key.workspace_id,
-                mode: verified.mode,
+                org_id: verified.key.organization.id,
+                workspace_id: verified.key.workspace.id,
+                mode: verified.key.mode,
             },
-            org: verified.org,
-            scopes: verified.scopes,
-            expires_at: verified.key.expires_at,
+            key: verified.key,
             ip,
         }
     }
 
-    pub fn mode(&self) -> Mode {
-        self.tenancy.mode
+    #[cfg(feature = "bench")]
+    pub(super) fn for_bench(verified: VerifiedKey) -> Self {
+        Self::new(verified, None)
     }
 
     /// Audit events written on this key's behalf name the key.
     pub fn actor(&self) -> Actor {
         Actor::ApiKey {
-            id: self.key_id,
-            name: self.key_name.clone(),
+            id: self.key.id,
+            name: self.key.name.clone(),
         }
     }
 }
@@ -146,47 +142,49 @@ pub async fn guard(State(state): State<GuardState>, mut request: Request, next: 
         Bearer::Unusable => return ApiError::InvalidToken.into_response(),
         Bearer::Token(token) => token,
     };
-    let keys = &state.app.keys;
-    let verified = match verify_key(
-        &state.app.db,
-        &keys.hasher,
-        &keys.brand,
-        token,
-        ip,
-        Utc::now(),
-    )
-    .await
-    {
+    let app = &state.app;
+    let now = Utc::now();
+    let verified = match authenticate(app, token, ip, now).await {
         Ok(verified) => verified,
-        Err(VerificationError::Rejected(reason, subject)) => {
-            tracing::info!(%reason, key_id = ?subject.map(|s| s.key_id), "API key refused");
-            let response = match reason {
-                Rejection::NoApiAccess => ApiError::Forbidden,
-                _ => ApiError::InvalidToken,
-            }
-            .into_response();
-            if let Some(subject) = subject {
-                state
-                    .app
-                    .usage
-                    .record(subject, response.status().as_u16(), ip, Utc::now());
-            }
-            return response;
-        }
-        Err(VerificationError::Database(err)) => {
-            return ApiError::database(&err).into_response();
-        }
+        Err(refusal) => return refusal,
     };
     let subject = verified.subject;
-    // Rate limiting takes its slot here (ROADMAP: rate limits), before any handler work.
+    let key = verified.key.clone();
+    let allowance =
+        match app
+            .rate_limits
+            .admit(key.organization.plan, key.id, key.organization.id, key.mode)
+        {
+            Ok(allowance) => allowance,
+            Err(exceeded) => {
+                if app.rate_limits.first_violation_in_window(key.id) {
+                    audit_rate_limited(app, &key, exceeded.limit, ip);
+                }
+                let mut response = ApiError::TooManyRequests {
+                    retry_after_seconds: exceeded.retry_after_seconds,
+                }
+                .into_response();
+                set_rate_limit_headers(
+                    &mut response,
+                    Allowance {
+                        limit: exceeded.limit,
+                        remaining: 0,
+                        reset_seconds: exceeded.retry_after_seconds,
+                    },
+                );
+                app.usage
+                    .record(subject, response.status().as_u16(), ip, now);
+                return response;
+            }
+        };
 
-    let response = match access {
+    let mut response = match access {
         Some(Access::Public | Access::AnyKey) => {
             request.extensions_mut().insert(Caller::new(verified, ip));
             next.run(request).await
         }
         Some(Access::Scope(scope)) => {
-            if key_allows(&verified.scopes, verified.acting_role, scope) {
+            if key_allows(&key.scopes, verified.acting_role, scope) {
                 request.extensions_mut().insert(Caller::new(verified, ip));
                 next.run(request).await
             } else {
@@ -200,11 +198,101 @@ pub async fn guard(State(state): State<GuardState>, mut request: Request, next: 
             _ => ApiError::NotFound.into_response(),
         },
     };
-    state
-        .app
-        .usage
+    if let Some(allowance) = allowance {
+        set_rate_limit_headers(&mut response, allowance);
+    }
+    app.usage
         .record(subject, response.status().as_u16(), ip, Utc::now());
     response
+}
+
+/// Parse and hash, then the cache; a lookup that would reach the database is refused
+/// while the client address is over its budget of failed verifications, so a flood of
+/// well-formed fakes stays off the database and a known key is never slowed by it.
+async fn authenticate(
+    app: &AppState,
+    token: &str,
+    ip: Option<IpAddr>,
+    now: DateTime<Utc>,
+) -> Result<VerifiedKey, Response> {
+    let refused = |err: VerificationError| match err {
+        VerificationError::Rejected(reason, subject) => {
+            tracing::debug!(%reason, key_id = ?subject.map(|s| s.key_id), "API key refused");
+            if matches!(
+                reason,
+                Rejection::Unknown | Rejection::Revoked | Rejection::Expired
+            ) {
+                app.rate_limits.verification_failed(ip);
+            }
+            let response = match reason {
+                Rejection::NoApiAccess => ApiError::Forbidden,
+                _ => ApiError::InvalidToken,
+            }
+            .into_response();
+            if let Some(subject) = subject {
+                app.usage
+                    .record(subject, response.status().as_u16(), ip, now);
+            }
+            response
+        }
+        VerificationError::Database(err) => ApiError::database(&err).into_response(),
+    };
+    let (hash, mode) = presented(&app.keys.hasher, &app.keys.brand, token).map_err(refused)?;
+    let found = match app.verified_keys.peek(&hash).await {
+        Some(found) => found,
+        None => {
+            if let Some(retry_after_seconds) = app.rate_limits.address_blocked(ip) {
+                return Err(ApiError::TooManyRequests {
+                    retry_after_seconds,
+                }
+                .into_response());
+            }
+            app.verified_keys
+                .lookup(&app.db, &hash)
+                .await
+                .map_err(|err| refused(err.into()))?
+        }
+    };
+    decide(found, mode, ip, now).map_err(refused)
+}
+
+fn set_rate_limit_headers(response: &mut Response, allowance: Allowance) {
+    let headers = response.headers_mut();
+    headers.insert("ratelimit-limit", HeaderValue::from(allowance.limit));
+    headers.insert(
+        "ratelimit-remaining",
+        HeaderValue::from(allowance.remaining),
+    );
+    headers.insert(
+        "ratelimit-reset",
+        HeaderValue::from(allowance.reset_seconds),
+    );
+}
+
+/// Written off the request path, at most once per key and window.
+fn audit_rate_limited(app: &AppState, key: &KeySnapshot, limit: u32, ip: Option<IpAddr>) {
+    let db = app.db.clone();
+    let event = NewAuditEvent {
+        org_id: Some(key.organization.id),
+        actor: Actor::ApiKey {
+            id: key.id,
+            name: key.name.clone(),
+        },
+        action: action::RATE_LIMITED,
+        target: Some(("api_key", key.id.to_string())),
+        data: json!({
+            "name": key.name,
+            "mode": key.mode.as_str(),
+            "limit": limit,
+            "windowSeconds": app.rate_limits.settings().window.as_secs(),
+        }),
+        ip,
+    };
+    tokio::spawn(async move {
+        if let Err(err) = audit::record(&db, event).await {
+            tracing::warn!(%err, "could not audit a rate-limited key");
+        }
+    });
 }
 
 #[cfg(test)]

@@ -77,7 +77,7 @@ pub async fn list(
 ) -> Result<Json<PageOf<AuditEventView>>, ApiError> {
     let page = audit::list_events(
         &state.db,
-        caller.org.id,
+        caller.tenancy.org_id,
         &audit::EventFilter::default(),
         page,
     )

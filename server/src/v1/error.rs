@@ -25,6 +25,10 @@ pub enum ApiError {
     /// organization's plan has no API access.
     #[error("No access to this resource")]
     Forbidden,
+    /// 429: the key's or its organization's quota is spent, or this address made too
+    /// many failed attempts; `Retry-After` and `retryAfter` say when to try again.
+    #[error("Rate limit exceeded. Please try again later.")]
+    TooManyRequests { retry_after_seconds: u64 },
     /// 404: absent, or in another organization, workspace or mode.
     #[error("Not found")]
     NotFound,
@@ -59,6 +63,7 @@ impl ApiError {
         match self {
             ApiError::MissingAuthorization | ApiError::InvalidToken => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -81,6 +86,9 @@ impl ApiError {
             StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
             StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
             StatusCode::SERVICE_UNAVAILABLE => ApiError::Unavailable,
+            StatusCode::TOO_MANY_REQUESTS => ApiError::TooManyRequests {
+                retry_after_seconds: 1,
+            },
             status if status.is_client_error() => ApiError::BadRequest(
                 status
                     .canonical_reason()
@@ -113,6 +121,10 @@ pub struct ErrorBody {
     pub error: &'static str,
     #[schema(example = "Invalid token")]
     pub message: String,
+    /// 429 only: whole seconds to wait (also in the `Retry-After` header).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = 30)]
+    pub retry_after: Option<u64>,
 }
 
 impl IntoResponse for ApiError {
@@ -122,12 +134,23 @@ impl IntoResponse for ApiError {
             status_code: status.as_u16(),
             error: status.canonical_reason().unwrap_or("Error"),
             message: self.to_string(),
+            retry_after: match self {
+                ApiError::TooManyRequests {
+                    retry_after_seconds,
+                } => Some(retry_after_seconds),
+                _ => None,
+            },
         };
         let mut response = (status, Json(body)).into_response();
+        let headers = response.headers_mut();
         if status == StatusCode::UNAUTHORIZED {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let ApiError::TooManyRequests {
+            retry_after_seconds,
+        } = self
+        {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_seconds));
         }
         response
     }
@@ -194,9 +217,26 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn a_refusal_for_rate_says_when_to_retry_in_body_and_header() {
+        let response = ApiError::TooManyRequests {
+            retry_after_seconds: 42,
+        }
+        .into_response();
+        assert_eq!(response.status(), 429);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "42");
+        let body = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .unwrap();
+        assert_eq!(
+            body,
+            r#"{"statusCode":429,"error":"Too Many Requests","message":"Rate limit exceeded. Please try again later.","retryAfter":42}"#
+        );
+    }
+
     #[test]
     fn statuses_from_other_layers_map_to_our_errors() {
-        for status in [401, 403, 404, 405, 413, 415, 400, 500, 503] {
+        for status in [401, 403, 404, 405, 413, 415, 429, 400, 500, 503] {
             let status = StatusCode::from_u16(status).unwrap();
             assert_eq!(ApiError::for_status(status).status(), status);
         }

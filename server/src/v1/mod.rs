@@ -3,6 +3,8 @@
 
 mod access;
 mod audit;
+#[cfg(feature = "bench")]
+pub mod bench;
 mod clients;
 mod envelopes;
 pub mod error;
@@ -182,12 +184,17 @@ pub fn declarations() -> Vec<routes::Declaration> {
 
 pub fn router(state: AppState) -> Router<AppState> {
     let (routes, table) = declared_routes();
+    let routes =
+        routes
+            .fallback(|| async { ApiError::NotFound })
+            .layer(middleware::from_fn_with_state(
+                GuardState { app: state, table },
+                access::guard,
+            ));
+    // Added after the guard, so outside it: only ever in a `bench` build.
+    #[cfg(feature = "bench")]
+    let routes = routes.merge(bench::routes());
     routes
-        .fallback(|| async { ApiError::NotFound })
-        .layer(middleware::from_fn_with_state(
-            GuardState { app: state, table },
-            access::guard,
-        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(error_shape::ensure_error_shape))
         .layer(CatchPanicLayer::custom(|_| {

@@ -4,7 +4,8 @@
 use utoipa::{
     Modify, OpenApi,
     openapi::{
-        OpenApi as Document, PathItem,
+        ContentBuilder, Object, OpenApi as Document, PathItem, Ref, RefOr, ResponseBuilder, Type,
+        header::Header,
         security::{Http, HttpAuthScheme, SecurityScheme},
     },
 };
@@ -30,9 +31,52 @@ use super::{
         webhooks::list, webhooks::get, webhooks::create, webhooks::update, webhooks::delete,
         audit::list,
     ),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &RateLimited)
 )]
 struct ApiDoc;
+
+/// Every keyed operation may answer 429 (the key's or organization's quota, or too many
+/// failed keys from one address), with `Retry-After`.
+struct RateLimited;
+
+impl Modify for RateLimited {
+    fn modify(&self, openapi: &mut Document) {
+        let whole_seconds = || Header::new(Object::with_type(Type::Integer));
+        let too_many = ResponseBuilder::new()
+            .description(
+                "Rate limit exceeded: `retryAfter` and `Retry-After` give the whole seconds to wait",
+            )
+            .header("Retry-After", whole_seconds())
+            .header("RateLimit-Limit", whole_seconds())
+            .header("RateLimit-Remaining", whole_seconds())
+            .header("RateLimit-Reset", whole_seconds())
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if operation.security.is_some() {
+                    operation
+                        .responses
+                        .responses
+                        .insert("429".to_owned(), RefOr::T(too_many.clone()));
+                }
+            }
+        }
+    }
+}
 
 struct BearerAuth;
 
@@ -144,5 +188,26 @@ mod tests {
             json["components"]["securitySchemes"]["bearer"]["scheme"],
             "bearer"
         );
+    }
+
+    #[test]
+    fn every_keyed_operation_documents_its_429_with_retry_after() {
+        let json = serde_json::to_value(document()).unwrap();
+        let mut keyed = 0;
+        for item in json["paths"].as_object().unwrap().values() {
+            for operation in item.as_object().unwrap().values() {
+                keyed += 1;
+                let too_many = &operation["responses"]["429"];
+                assert!(
+                    too_many["headers"]["Retry-After"].is_object(),
+                    "{operation}"
+                );
+                assert_eq!(
+                    too_many["content"]["application/json"]["schema"]["$ref"],
+                    "#/components/schemas/ErrorBody"
+                );
+            }
+        }
+        assert!(keyed > 20);
     }
 }

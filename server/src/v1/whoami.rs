@@ -64,33 +64,29 @@ pub struct WhoAmI {
 #[utoipa::path(get, path = "/v1/whoami", tag = "keys",
     responses((status = 200, body = WhoAmI), (status = 401, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn whoami(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> Result<Json<WhoAmI>, ApiError> {
-    let workspace = workspace::Entity::find_by_id(caller.tenancy.workspace_id)
-        .one(&state.db)
-        .await
-        .map_err(|err| ApiError::database(&err))?
-        .ok_or(ApiError::NotFound)?;
-    Ok(Json(WhoAmI {
-        key_id: caller.key_id,
-        name: caller.key_name.clone(),
+pub async fn whoami(caller: Caller) -> Json<WhoAmI> {
+    let key = &caller.key;
+    let workspace = &key.workspace;
+    Json(WhoAmI {
+        key_id: key.id,
+        name: key.name.clone(),
         organization: OrganizationView {
-            id: caller.org.id,
-            name: caller.org.name.clone(),
-            slug: caller.org.slug.clone(),
-            plan: caller.org.plan.as_str().to_owned(),
+            id: key.organization.id,
+            name: key.organization.name.clone(),
+            slug: key.organization.slug.clone(),
+            plan: key.organization.plan.as_str().to_owned(),
         },
-        workspace: workspace.into(),
-        mode: caller.mode().as_str().to_owned(),
-        scopes: caller
-            .scopes
-            .iter()
-            .map(|s| s.as_str().to_owned())
-            .collect(),
-        expires_at: caller.expires_at,
-    }))
+        workspace: WorkspaceView {
+            id: workspace.id,
+            name: workspace.name.clone(),
+            slug: workspace.slug.clone(),
+            is_default: workspace.is_default,
+            created_at: workspace.created_at,
+        },
+        mode: key.mode.as_str().to_owned(),
+        scopes: key.scopes.iter().map(|s| s.as_str().to_owned()).collect(),
+        expires_at: key.expires_at,
+    })
 }
 
 /// The workspaces of the key's organization.
@@ -104,7 +100,7 @@ pub async fn workspaces(
 ) -> Result<Json<PageOf<WorkspaceView>>, ApiError> {
     let page = fetch_page(
         &state.db,
-        workspace::Entity::find().filter(workspace::Column::OrgId.eq(caller.org.id)),
+        workspace::Entity::find().filter(workspace::Column::OrgId.eq(caller.tenancy.org_id)),
         workspace::Column::Id,
         |w: &workspace::Model| w.id,
         page,

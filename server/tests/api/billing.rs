@@ -175,3 +175,19 @@ async fn only_owners_switch_plans_and_unknown_plans_are_refused() {
         "nothing changed"
     );
 }
+
+#[tokio::test]
+async fn billing_shows_the_rate_limits_in_force_not_the_compiled_in_ones() {
+    let app = spawn_app_with(&[
+        ("KEYWARD_RATE_LIMIT_BUSINESS", "1234"),
+        ("KEYWARD_RATE_LIMIT_WINDOW_SECONDS", "3600"),
+    ])
+    .await;
+    owner(&app, "ada@example.com").await;
+    app.login("ada@example.com", PASSWORD).await;
+    let billing = overview(&app).await;
+    assert_eq!(billing.requests_allowed(Plan::Business), Some(1234));
+    assert_eq!(billing.requests_allowed(Plan::Professional), Some(1_000));
+    assert_eq!(billing.requests_allowed(Plan::Starter), None);
+    assert_eq!(billing.rate_window_label(), "1 h");
+}

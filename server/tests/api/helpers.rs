@@ -1,5 +1,6 @@
 use std::{collections::HashMap, path::PathBuf, sync::Arc};
 
+use app::ssr::key_cache::{VerifiedKeys, feed::Invalidator};
 use app::{
     model::{LoginOutcome, Mode, Plan, Scope, SignedInUser},
     ssr::{
@@ -114,6 +115,11 @@ pub struct TestApp {
     pub data_dir: PathBuf,
     /// The running server's usage meter (flush it to make counts visible).
     pub usage: UsageMeter,
+    /// The running server's invalidator: services called by tests void its cache as the
+    /// server's own services do.
+    pub invalidator: Invalidator,
+    /// The running server's cache of verified keys (its counters show database loads).
+    pub verified_keys: VerifiedKeys,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -166,6 +172,8 @@ pub async fn spawn_app_on(database: Arc<TestDatabase>, overrides: &[(&str, &str)
     let setup_url = application.setup_url().map(str::to_owned);
     let db = application.database().clone();
     let usage = application.usage_meter().clone();
+    let verified_keys = application.verified_keys().clone();
+    let invalidator = verified_keys.invalidator();
     let (shutdown, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(application.run_until(async move {
         let _ = stopped.await;
@@ -185,6 +193,8 @@ pub async fn spawn_app_on(database: Arc<TestDatabase>, overrides: &[(&str, &str)
         _database: database,
         data_dir,
         usage,
+        invalidator,
+        verified_keys,
         shutdown: Some(shutdown),
         server: Some(server),
     }
@@ -302,6 +312,7 @@ impl TestApp {
         let issuer = KeyIssuer {
             hasher: &hasher,
             brand: "kw",
+            invalidator: &self.invalidator,
         };
         keys::create_key(
             &self.db,
@@ -348,6 +359,30 @@ impl TestApp {
     /// The database this server uses, for running the CLI against it.
     pub fn database(&self) -> &TestDatabase {
         &self._database
+    }
+
+    /// The test database, to start a second server on it.
+    pub fn shared_database(&self) -> Arc<TestDatabase> {
+        self._database.clone()
+    }
+
+    /// Waits until the server's change feed has proven itself, so its cache is in use.
+    pub async fn wait_for_key_cache(&self) {
+        for _ in 0..250 {
+            if self.verified_keys.trusted() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("the key cache never became trusted");
+    }
+
+    /// Database loads the key cache has made so far.
+    pub fn key_loads(&self) -> u64 {
+        self.verified_keys
+            .counters
+            .loads
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// The directory holding the SQLite test database, when the backend is SQLite.

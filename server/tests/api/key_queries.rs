@@ -68,9 +68,17 @@ async fn the_key_list_filters_by_status_mode_workspace_and_searches_name_or_pref
         .issue_key(org, who, new_key("Old import", Mode::Live, None))
         .await
         .unwrap();
-    keys::revoke_key(&app.db, gone.key.id, Some(org), None, SYSTEM, None)
-        .await
-        .unwrap();
+    keys::revoke_key(
+        &app.db,
+        &app.invalidator,
+        gone.key.id,
+        Some(org),
+        None,
+        SYSTEM,
+        None,
+    )
+    .await
+    .unwrap();
 
     assert_eq!(
         names(&app, &ada, KeyFilter::default()).await,
@@ -227,6 +235,7 @@ async fn the_old_half_of_a_roll_does_not_count_against_the_plan_limit() {
     let issuer = KeyIssuer {
         hasher: &hasher,
         brand: "kw",
+        invalidator: &app.invalidator,
     };
     keys::roll_key(
         &app.db,
@@ -279,6 +288,7 @@ async fn workspaces_get_unique_slugs_and_can_be_renamed_within_their_org_only() 
 
     let renamed = workspaces::rename_workspace(
         &app.db,
+        &app.invalidator,
         ada.org.org_id,
         first.id,
         "EU Production",
@@ -291,8 +301,16 @@ async fn workspaces_get_unique_slugs_and_can_be_renamed_within_their_org_only() 
         (renamed.name.as_str(), renamed.slug.as_str()),
         ("EU Production", "eu-prod")
     );
-    let foreign =
-        workspaces::rename_workspace(&app.db, bob.org.org_id, first.id, "Mine", SYSTEM, None).await;
+    let foreign = workspaces::rename_workspace(
+        &app.db,
+        &app.invalidator,
+        bob.org.org_id,
+        first.id,
+        "Mine",
+        SYSTEM,
+        None,
+    )
+    .await;
     assert!(matches!(foreign, Err(WorkspaceError::NotFound)));
     let blank = workspaces::create_workspace(&app.db, ada.org.org_id, "  ", SYSTEM, None).await;
     assert!(matches!(blank, Err(WorkspaceError::Invalid(_))));
@@ -353,9 +371,17 @@ async fn after_a_downgrade_over_the_limit_keys_keep_working_and_new_ones_wait() 
         refused,
         Err(KeyError::PlanLimitReached { limit: 5, .. })
     ));
-    keys::revoke_key(&app.db, issued[0].key.id, Some(org), None, SYSTEM, None)
-        .await
-        .unwrap();
+    keys::revoke_key(
+        &app.db,
+        &app.invalidator,
+        issued[0].key.id,
+        Some(org),
+        None,
+        SYSTEM,
+        None,
+    )
+    .await
+    .unwrap();
     let still = app
         .issue_key(org, who, new_key("seventh", Mode::Live, None))
         .await;
@@ -363,9 +389,17 @@ async fn after_a_downgrade_over_the_limit_keys_keep_working_and_new_ones_wait() 
         matches!(still, Err(KeyError::PlanLimitReached { .. })),
         "5 active: still at the limit"
     );
-    keys::revoke_key(&app.db, issued[1].key.id, Some(org), None, SYSTEM, None)
-        .await
-        .unwrap();
+    keys::revoke_key(
+        &app.db,
+        &app.invalidator,
+        issued[1].key.id,
+        Some(org),
+        None,
+        SYSTEM,
+        None,
+    )
+    .await
+    .unwrap();
     app.issue_key(org, who, new_key("seventh", Mode::Live, None))
         .await
         .unwrap();

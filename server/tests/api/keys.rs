@@ -306,6 +306,7 @@ async fn a_revoked_key_frees_its_place_under_the_plan_limit() {
     ));
     let revoked = keys::revoke_key(
         &app.db,
+        &app.invalidator,
         first.unwrap(),
         Some(owner.org.org_id),
         Some("rotated".into()),
@@ -336,6 +337,7 @@ async fn a_key_of_another_organization_cannot_be_revoked_from_this_one() {
         .unwrap();
     let attempt = keys::revoke_key(
         &app.db,
+        &app.invalidator,
         bobs.key.id,
         Some(ada.org.org_id),
         None,
@@ -387,6 +389,7 @@ async fn concurrent_revokes_change_the_key_once_and_audit_once() {
                 start.wait().await;
                 keys::revoke_key(
                     &app.db,
+                    &app.invalidator,
                     key.id,
                     Some(org_id),
                     Some(format!("reason {n}")),

@@ -54,8 +54,8 @@ async fn a_fresh_key_verifies_with_its_scopes_and_the_creators_role() {
         .await
         .unwrap();
     assert_eq!(verified.key.id, issued.key.id);
-    assert_eq!(verified.org.id, owner.org.org_id);
-    assert_eq!(verified.scopes, vec![app::model::Scope::ClientsRead]);
+    assert_eq!(verified.key.organization.id, owner.org.org_id);
+    assert_eq!(verified.key.scopes, vec![app::model::Scope::ClientsRead]);
     assert_eq!(verified.acting_role, Role::Owner);
 }
 
@@ -101,6 +101,7 @@ async fn a_revoked_key_is_refused_at_once() {
     let issued = issue(&app, owner.org.org_id, owner.org.owner_id).await;
     keys::revoke_key(
         &app.db,
+        &app.invalidator,
         issued.key.id,
         Some(owner.org.org_id),
         None,

@@ -22,12 +22,18 @@ pub async fn load_billing_overview() -> Result<BillingOverview, AppError> {
         billing::month_usage(&state.db, current.org.id, chrono::Utc::now())
             .await
             .map_err(boundary::database_error)?;
+    let quotas = state.rate_limits.settings();
     Ok(BillingOverview {
         plan: current.org.plan,
         can_change_plan: current.membership.role == Role::Owner,
         period_start,
         live,
         test,
+        rate_limits: Plan::ALL
+            .iter()
+            .map(|plan| (*plan, quotas.requests_for(*plan).map(|n| n.get())))
+            .collect(),
+        rate_window_seconds: quotas.window.as_secs(),
     })
 }
 
@@ -48,6 +54,7 @@ pub async fn change_plan(plan: Plan) -> Result<(), AppError> {
     }
     billing::change_plan(
         &state.db,
+        &state.invalidator,
         current.org.id,
         plan,
         current.actor(),
@@ -139,7 +146,7 @@ fn Plans(overview: BillingOverview) -> impl IntoView {
                             <th scope="col">"Plan"</th>
                             <th scope="col">"API access"</th>
                             <th scope="col">"Active keys"</th>
-                            <th scope="col">"Requests / 15 min"</th>
+                            <th scope="col">"Requests / "{overview.rate_window_label()}</th>
                             {overview.can_change_plan.then(|| view! {
                                 <th scope="col"><span class="visually-hidden">"Change"</span></th>
                             })}
@@ -161,7 +168,7 @@ fn Plans(overview: BillingOverview) -> impl IntoView {
                                         </th>
                                         <td>{if limits.api_access { "Yes" } else { "No" }}</td>
                                         <td>{if limits.api_access { limit_text(limits.max_active_keys) } else { dash() }}</td>
-                                        <td>{if limits.api_access { limit_text(limits.requests_per_15_minutes) } else { dash() }}</td>
+                                        <td>{overview.requests_allowed(plan).map_or_else(dash, thousands)}</td>
                                         {overview.can_change_plan.then(|| view! {
                                             <td>
                                                 {(!is_current).then(|| view! {

@@ -79,6 +79,7 @@ pub async fn rename_workspace(id: uuid::Uuid, name: String) -> Result<(), AppErr
     let (state, current) = boundary::require_key_manager().await?;
     workspaces::rename_workspace(
         &state.db,
+        &state.invalidator,
         current.org.id,
         id,
         &name,

@@ -24,7 +24,7 @@ pub struct LoginThrottle {
 
 /// IPv6 clients usually hold a whole /64: throttling per address would hand an
 /// attacker 2^64 buckets.
-fn network_of(ip: IpAddr) -> IpAddr {
+pub fn network_of(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V4(_) => ip,
         IpAddr::V6(v6) => {

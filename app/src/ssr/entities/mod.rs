@@ -6,6 +6,7 @@ pub mod audit_event;
 pub mod client;
 pub mod envelope;
 pub mod invitation;
+pub mod key_change;
 pub mod membership;
 pub mod organization;
 pub mod session;

@@ -15,6 +15,7 @@ use super::{
     audit::{self, Actor, NewAuditEvent},
     usage_report,
 };
+use crate::ssr::key_cache::feed::Invalidator;
 use crate::{
     model::{Mode, Plan, UsageCounts},
     ssr::entities::organization,
@@ -58,6 +59,7 @@ pub async fn month_usage(
 /// current plan changes nothing and records nothing.
 pub async fn change_plan(
     db: &DatabaseConnection,
+    invalidator: &Invalidator,
     org_id: Uuid,
     plan: Plan,
     actor: Actor,
@@ -94,6 +96,6 @@ pub async fn change_plan(
         },
     )
     .await?;
-    txn.commit().await?;
+    invalidator.commit(txn, Some(org_id)).await?;
     Ok(current.plan)
 }

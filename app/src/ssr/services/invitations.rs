@@ -21,6 +21,7 @@ use super::{
     members::{acting_role, lock_organization},
     onboarding::{OnboardingError, validate_email, validate_password},
 };
+use crate::ssr::key_cache::feed::Invalidator;
 use crate::{
     model::{AcceptOutcome, InvitationRow, Role},
     ssr::{
@@ -433,13 +434,23 @@ pub async fn accept(
             }
         }
     };
-    consume(&state.db, hasher, token, invitation, joiner, ip).await
+    consume(
+        &state.db,
+        &state.invalidator,
+        hasher,
+        token,
+        invitation,
+        joiner,
+        ip,
+    )
+    .await
 }
 
 /// The transaction: create the user if new, consume the token (only if still open),
 /// add the membership, audit. Any refusal rolls all of it back.
 async fn consume(
     db: &DatabaseConnection,
+    invalidator: &Invalidator,
     hasher: &KeyHasher,
     token: &str,
     invitation: invitation::Model,
@@ -520,7 +531,7 @@ async fn consume(
         },
     )
     .await?;
-    txn.commit().await?;
+    invalidator.commit(txn, Some(invitation.org_id)).await?;
     Ok(Acceptance {
         outcome: AcceptOutcome::Joined,
         joined: Some((user_id, invitation.org_id)),

@@ -25,6 +25,7 @@ use super::{
     audit::{self, Actor, NewAuditEvent, action},
     onboarding::{OnboardingError, validate_email, validate_password},
 };
+use crate::ssr::key_cache::feed::Invalidator;
 use crate::{
     model::{MemberRow, Role},
     ssr::{
@@ -75,6 +76,7 @@ impl From<OnboardingError> for MemberError {
 #[allow(clippy::too_many_arguments)]
 pub async fn add_member(
     db: &DatabaseConnection,
+    invalidator: &Invalidator,
     passwords: &PasswordHasher,
     org_id: Uuid,
     email: &str,
@@ -146,7 +148,7 @@ pub async fn add_member(
         },
     )
     .await?;
-    txn.commit().await?;
+    invalidator.commit(txn, Some(org_id)).await?;
     Ok(user_id)
 }
 
@@ -261,6 +263,7 @@ async fn target_for_change(
 /// the role, so the new one applies to the member's next request.
 pub async fn change_role(
     db: &DatabaseConnection,
+    invalidator: &Invalidator,
     org_id: Uuid,
     member_id: Uuid,
     role: Role,
@@ -299,7 +302,7 @@ pub async fn change_role(
         },
     )
     .await?;
-    txn.commit().await?;
+    invalidator.commit(txn, Some(org_id)).await?;
     Ok(())
 }
 
@@ -309,6 +312,7 @@ pub async fn change_role(
 /// has left, and the list shows it as Inactive.
 pub async fn remove_member(
     db: &DatabaseConnection,
+    invalidator: &Invalidator,
     org_id: Uuid,
     member_id: Uuid,
     actor: Actor,
@@ -344,6 +348,6 @@ pub async fn remove_member(
         },
     )
     .await?;
-    txn.commit().await?;
+    invalidator.commit(txn, Some(org_id)).await?;
     Ok(())
 }

@@ -1,21 +1,26 @@
-//! Verifying a presented API key: the one function `/v1` authentication goes through,
-//! so a cache of verified keys can later sit in front of it.
+//! Verifying a presented API key: the one decision `/v1` authentication goes through.
 //!
-//! Order: parse (format and checksum, no I/O) → keyed hash → lookup by the unique hash
-//! index → constant-time compare → revoked → expired → client address allowed → the
-//! member it acts for still belongs to the organization → the plan includes API access.
+//! Order: parse (format and checksum, no I/O) → keyed hash → lookup (the cache of
+//! verified keys, or one joined query by the unique hash index, constant-time compare)
+//! → revoked → expired → client address allowed → the member it acts for still belongs
+//! to the organization → the plan includes API access.
 
 use std::net::IpAddr;
 
-use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use std::sync::Arc;
 
-use super::{keys, usage::UsageSubject};
+use chrono::{DateTime, Utc};
+use sea_orm::{DatabaseConnection, DbErr};
+
+use super::usage::UsageSubject;
 
 use crate::{
-    model::{KeyStatus, Mode, Role, Scope},
+    model::{KeyStatus, Mode, Role},
     ssr::{
-        entities::{api_key, membership, organization},
+        key_cache::{
+            KeyHash,
+            record::{self, KeySnapshot},
+        },
         keys::{
             format::{self, MalformedKey},
             hash::KeyHasher,
@@ -58,15 +63,63 @@ pub enum VerificationError {
 #[derive(Debug, Clone)]
 pub struct VerifiedKey {
     pub subject: UsageSubject,
-    pub key: api_key::Model,
-    pub org: organization::Model,
-    pub mode: Mode,
-    pub scopes: Vec<Scope>,
+    pub key: Arc<KeySnapshot>,
     /// The current role of the member the key acts for: its rights are the key's
     /// scopes intersected with what this role allows.
     pub acting_role: Role,
 }
 
+/// Format and checksum (no I/O), then the keyed hash the key is stored under.
+pub fn presented(
+    hasher: &KeyHasher,
+    brand: &str,
+    token: &str,
+) -> Result<(KeyHash, Mode), VerificationError> {
+    let parsed = format::parse(brand, token)
+        .map_err(|reason| VerificationError::Rejected(Rejection::Malformed(reason), None))?;
+    Ok((hasher.hash(parsed.full), parsed.mode))
+}
+
+/// Decides on a key as loaded (or cached): revoked → expired → address → the member it
+/// acts for → the plan.
+pub fn decide(
+    found: Option<Arc<KeySnapshot>>,
+    presented_mode: Mode,
+    client_ip: Option<IpAddr>,
+    now: DateTime<Utc>,
+) -> Result<VerifiedKey, VerificationError> {
+    let key = found
+        .filter(|key| key.mode == presented_mode)
+        .ok_or(VerificationError::Rejected(Rejection::Unknown, None))?;
+    let subject = UsageSubject {
+        key_id: key.id,
+        org_id: key.organization.id,
+        mode: key.mode,
+    };
+    let refuse = |reason| Err(VerificationError::Rejected(reason, Some(subject)));
+    match key.status(now) {
+        KeyStatus::Revoked => return refuse(Rejection::Revoked),
+        KeyStatus::Expired => return refuse(Rejection::Expired),
+        KeyStatus::Inactive => return refuse(Rejection::CreatorRemoved),
+        KeyStatus::Active => {}
+    }
+    if !key.address_allowed(client_ip) {
+        return refuse(Rejection::AddressNotAllowed);
+    }
+    let Some(acting_role) = key.acting_role else {
+        return refuse(Rejection::CreatorRemoved);
+    };
+    if !key.organization.plan.limits().api_access {
+        return refuse(Rejection::NoApiAccess);
+    }
+    Ok(VerifiedKey {
+        subject,
+        key,
+        acting_role,
+    })
+}
+
+/// Verifies straight from the database, with no cache.
 pub async fn verify_key(
     db: &DatabaseConnection,
     hasher: &KeyHasher,
@@ -75,49 +128,7 @@ pub async fn verify_key(
     client_ip: Option<IpAddr>,
     now: DateTime<Utc>,
 ) -> Result<VerifiedKey, VerificationError> {
-    let parsed = format::parse(brand, token)
-        .map_err(|reason| VerificationError::Rejected(Rejection::Malformed(reason), None))?;
-    let hash = hasher.hash(parsed.full);
-    let key = api_key::Entity::find()
-        .filter(api_key::Column::KeyHash.eq(hash.to_vec()))
-        .one(db)
-        .await?
-        .filter(|key| KeyHasher::matches(&key.key_hash, &hash) && key.mode == parsed.mode)
-        .ok_or(VerificationError::Rejected(Rejection::Unknown, None))?;
-    let subject = UsageSubject {
-        key_id: key.id,
-        org_id: key.org_id,
-        mode: key.mode,
-    };
-    let refuse = |reason| Err(VerificationError::Rejected(reason, Some(subject)));
-    match keys::status_of(&key, now) {
-        KeyStatus::Revoked => return refuse(Rejection::Revoked),
-        KeyStatus::Expired => return refuse(Rejection::Expired),
-        KeyStatus::Inactive => return refuse(Rejection::CreatorRemoved),
-        KeyStatus::Active => {}
-    }
-    if !keys::address_allowed(&key, client_ip) {
-        return refuse(Rejection::AddressNotAllowed);
-    }
-    let acting = membership::Entity::find()
-        .filter(membership::Column::OrgId.eq(key.org_id))
-        .filter(membership::Column::UserId.eq(key.created_by))
-        .find_also_related(organization::Entity)
-        .one(db)
-        .await?;
-    let Some((acting, Some(org))) = acting else {
-        return refuse(Rejection::CreatorRemoved);
-    };
-    if !org.plan.limits().api_access {
-        return refuse(Rejection::NoApiAccess);
-    }
-    let scopes = keys::stored_scopes(&key.scopes);
-    Ok(VerifiedKey {
-        subject,
-        mode: key.mode,
-        scopes,
-        acting_role: acting.role,
-        key,
-        org,
-    })
+    let (hash, mode) = presented(hasher, brand, token)?;
+    let found = record::load(db, &hash).await?.map(Arc::new);
+    decide(found, mode, client_ip, now)
 }

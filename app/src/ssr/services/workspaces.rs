@@ -17,6 +17,7 @@ use super::{
     onboarding::slugify,
 };
 use crate::ssr::entities::workspace;
+use crate::ssr::key_cache::feed::Invalidator;
 
 pub const MAX_NAME_CHARS: usize = 100;
 const SLUG_ATTEMPTS: u32 = 20;
@@ -132,6 +133,7 @@ pub async fn create_workspace(
 
 pub async fn rename_workspace(
     db: &DatabaseConnection,
+    invalidator: &Invalidator,
     org_id: Uuid,
     workspace_id: Uuid,
     name: &str,
@@ -165,6 +167,6 @@ pub async fn rename_workspace(
         },
     )
     .await?;
-    txn.commit().await?;
+    invalidator.commit(txn, Some(org_id)).await?;
     Ok(workspace)
 }

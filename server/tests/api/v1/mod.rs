@@ -3,7 +3,9 @@
 
 mod access;
 mod errors;
+mod key_cache;
 mod key_lifecycle;
+mod rate_limits;
 mod resources;
 mod tenancy;
 mod usage;
@@ -29,6 +31,23 @@ pub const INVALID_TOKEN: &str =
 pub const FORBIDDEN: &str =
     r#"{"statusCode":403,"error":"Forbidden","message":"No access to this resource"}"#;
 pub const NOT_FOUND: &str = r#"{"statusCode":404,"error":"Not Found","message":"Not found"}"#;
+
+/// How long a change made by another process may take to reach a server in these
+/// tests: the feed's worst case (`TRUST_WINDOW`) plus generous slack for a loaded machine.
+/// The tight figure is measured by `make bench`.
+pub const CROSS_PROCESS_BOUND: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Calls `/v1/whoami` until it is refused (or `bound` passes); returns the last answer.
+pub async fn refused_within(app: &TestApp, key: &str, bound: std::time::Duration) -> (u16, String) {
+    let deadline = tokio::time::Instant::now() + bound;
+    loop {
+        let answer = call(app, Method::GET, "/whoami", Some(key), None).await;
+        if answer.0 != 200 || tokio::time::Instant::now() >= deadline {
+            return answer;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
 
 /// An Owner of a fresh Enterprise organization (no key limit to trip over).
 pub async fn owner(app: &TestApp, email: &str) -> Owner {

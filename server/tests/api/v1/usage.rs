@@ -109,6 +109,7 @@ async fn refusals_count_against_the_key_they_name_and_junk_counts_nowhere() {
         .unwrap();
     keys::revoke_key(
         &app.db,
+        &app.invalidator,
         issued.key.id,
         None,
         None,

@@ -40,6 +40,7 @@ pub async fn create_api_key(form: NewKeyForm) -> Result<CreatedKey, AppError> {
     let issuer = KeyIssuer {
         hasher: &state.keys.hasher,
         brand: &state.keys.brand,
+        invalidator: &state.invalidator,
     };
     let issued = keys::create_key(
         &state.db,

@@ -32,6 +32,7 @@ pub async fn update_api_key(id: uuid::Uuid, edit: KeyEdit) -> Result<(), AppErro
         .collect();
     keys::update_key(
         &state.db,
+        &state.invalidator,
         current.org.id,
         id,
         KeyChanges {

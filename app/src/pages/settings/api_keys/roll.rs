@@ -23,6 +23,7 @@ pub async fn roll_api_key(id: uuid::Uuid, grace: String) -> Result<CreatedKey, A
     let issuer = KeyIssuer {
         hasher: &state.keys.hasher,
         brand: &state.keys.brand,
+        invalidator: &state.invalidator,
     };
     let issued = keys::roll_key(
         &state.db,

@@ -15,6 +15,7 @@ use super::{
     Expiry, KeyError, MAX_DESCRIPTION_CHARS, action, expiry_instant, invalid, normalize_networks,
     normalize_scopes, summary, validate_description, validate_name,
 };
+use crate::ssr::key_cache::feed::Invalidator;
 use crate::{
     model::{ApiKeySummary, Scope},
     ssr::{
@@ -38,6 +39,7 @@ pub struct KeyChanges {
 /// Edits a key that is still usable (revoked and expired keys are final).
 pub async fn update_key(
     db: &DatabaseConnection,
+    invalidator: &Invalidator,
     org_id: Uuid,
     key_id: Uuid,
     changes: KeyChanges,
@@ -113,7 +115,7 @@ pub async fn update_key(
         },
     )
     .await?;
-    txn.commit().await?;
+    invalidator.commit(txn, Some(org_id)).await?;
     Ok(summary(&key, now))
 }
 
@@ -121,6 +123,7 @@ pub async fn update_key(
 /// `within_org`: the caller's organization (`None` only for the break-glass CLI).
 pub async fn revoke_key(
     db: &DatabaseConnection,
+    invalidator: &Invalidator,
     key_id: Uuid,
     within_org: Option<Uuid>,
     reason: Option<String>,
@@ -169,6 +172,6 @@ pub async fn revoke_key(
         },
     )
     .await?;
-    txn.commit().await?;
+    invalidator.commit(txn, Some(key.org_id)).await?;
     Ok(summary(&key, now))
 }

@@ -161,7 +161,7 @@ pub async fn create_key(
         },
     )
     .await?;
-    txn.commit().await?;
+    issuer.invalidator.commit(txn, Some(org_id)).await?;
     Ok(IssuedKey {
         key: summary(&model, now),
         secret,

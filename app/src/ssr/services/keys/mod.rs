@@ -1,5 +1,5 @@
 //! Issuing, listing and revoking API keys. Every change to a key goes through this
-//! module, so a cache of verified keys can later be invalidated from one place.
+//! module and ends with its `Invalidator`, so every cache of verified keys learns of it.
 
 mod change;
 mod create;
@@ -24,7 +24,7 @@ use uuid::Uuid;
 
 use crate::{
     model::{ApiKeySummary, KeyStatus, Mode, Plan, Scope},
-    ssr::{entities::api_key, keys::hash::KeyHasher},
+    ssr::{entities::api_key, key_cache::feed::Invalidator, keys::hash::KeyHasher},
 };
 
 pub const DEFAULT_EXPIRY_DAYS: u32 = 90;
@@ -39,6 +39,8 @@ pub mod action {
     pub const UPDATED: &str = "api_key.updated";
     pub const ROLLED: &str = "api_key.rolled";
     pub const REVOKED: &str = "api_key.revoked";
+    /// A key went over its rate limit (at most once per key and window).
+    pub const RATE_LIMITED: &str = "api_key.rate_limited";
 }
 
 /// When a new key stops working. "Never" is an explicit choice, not a default.
@@ -60,10 +62,12 @@ pub struct NewKey {
     pub expiry: Expiry,
 }
 
-/// What issuing needs from the server's configuration.
+/// What issuing needs from the server: its configuration, and the invalidator that
+/// tells every cache of verified keys (a new key may be one a cache remembers as unknown).
 pub struct KeyIssuer<'a> {
     pub hasher: &'a KeyHasher,
     pub brand: &'a str,
+    pub invalidator: &'a Invalidator,
 }
 
 /// A freshly issued key: the only moment its secret exists outside the caller's hands.

@@ -196,7 +196,7 @@ pub async fn roll_key(
         },
     )
     .await?;
-    txn.commit().await?;
+    issuer.invalidator.commit(txn, Some(org_id)).await?;
     Ok(IssuedKey {
         key: summary(&new, now),
         secret: minted.secret,
