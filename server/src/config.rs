@@ -15,6 +15,8 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use secrecy::SecretString;
 use url::Url;
 
+use crate::http::client_ip::TrustedProxies;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Environment {
     Development,
@@ -40,6 +42,8 @@ pub struct Config {
     pub key_prefix: String,
     pub sessions: SessionSettings,
     pub login_throttle: ThrottleSettings,
+    /// Peers whose `X-Forwarded-For` is believed (our reverse proxies).
+    pub trusted_proxies: TrustedProxies,
     /// How often counted `/v1` usage is written to the database.
     pub usage_flush_interval: Duration,
     pub data_dir: PathBuf,
@@ -211,6 +215,9 @@ impl Config {
         if !(1..=MAX_SESSION_HOURS * 3600).contains(&absolute_seconds) {
             return Err(invalid("KEYWARD_SESSION_ABSOLUTE_SECONDS", "out of range"));
         }
+        let trusted_proxies =
+            TrustedProxies::parse(&lookup("KEYWARD_TRUSTED_PROXIES").unwrap_or_default())
+                .map_err(|err| invalid("KEYWARD_TRUSTED_PROXIES", err.to_string()))?;
         let per_account: u32 = parse_number(&lookup, "KEYWARD_LOGIN_ATTEMPTS_PER_ACCOUNT", 10)?;
         let per_ip: u32 = parse_number(&lookup, "KEYWARD_LOGIN_ATTEMPTS_PER_IP", 50)?;
         let usage_flush_ms: u64 = parse_number(&lookup, "KEYWARD_USAGE_FLUSH_MS", 5_000)?;
@@ -240,6 +247,7 @@ impl Config {
                 attempts_per_ip: non_zero("KEYWARD_LOGIN_ATTEMPTS_PER_IP", per_ip)?,
                 window: Duration::from_secs(15 * 60),
             },
+            trusted_proxies,
             usage_flush_interval: Duration::from_millis(usage_flush_ms),
             data_dir,
             site_root: PathBuf::from(
@@ -387,6 +395,25 @@ mod tests {
             .is_err()
         );
         assert!(config_from(&[PEPPER, ("KEYWARD_SESSION_ABSOLUTE_HOURS", "24")]).is_ok());
+    }
+
+    #[test]
+    fn trusted_proxies_are_empty_by_default_and_a_bad_entry_stops_the_start() {
+        assert!(config_from(&[PEPPER]).unwrap().trusted_proxies.is_empty());
+        let config = config_from(&[PEPPER, ("KEYWARD_TRUSTED_PROXIES", "10.0.0.0/8, ::1")]);
+        assert!(!config.unwrap().trusted_proxies.is_empty());
+        let err =
+            config_from(&[PEPPER, ("KEYWARD_TRUSTED_PROXIES", "10.0.0.0/8, proxy")]).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ConfigError::Invalid {
+                    name: "KEYWARD_TRUSTED_PROXIES",
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 
     #[test]

@@ -28,7 +28,7 @@ use tower_sessions::{
 
 use crate::{
     config::{Config, Environment},
-    http::{csrf, health, page_guard, security_headers},
+    http::{client_ip, csrf, health, page_guard, security_headers},
     session_store::DbSessionStore,
     v1,
 };
@@ -264,6 +264,10 @@ fn router(config: &Config, state: AppState, store: DbSessionStore) -> Router {
             .with_state(state)
             .merge(site),
     )
+    .layer(middleware::from_fn_with_state(
+        Arc::new(config.trusted_proxies.clone()),
+        client_ip::insert_client_ip,
+    ))
     // Spans carry the path only: query strings may hold the setup token.
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
             tracing::info_span!("http", method = %request.method(), path = loggable_path(request.uri().path()))

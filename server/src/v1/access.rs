@@ -3,10 +3,7 @@
 //! expired, address, creator, plan) → rate-limit slot (a later issue) → the route's
 //! declared access → handler → usage count, once the status is known.
 
-use std::{
-    net::{IpAddr, SocketAddr},
-    sync::Arc,
-};
+use std::{net::IpAddr, sync::Arc};
 
 use app::{
     model::{Mode, Scope, key_allows},
@@ -21,7 +18,7 @@ use app::{
     },
 };
 use axum::{
-    extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State},
+    extract::{FromRequestParts, MatchedPath, Request, State},
     http::{HeaderMap, header, request::Parts},
     middleware::Next,
     response::{IntoResponse, Response},
@@ -122,8 +119,8 @@ fn bearer(headers: &HeaderMap) -> Bearer<'_> {
 fn client_ip(request: &Request) -> Option<IpAddr> {
     request
         .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip())
+        .get::<app::ssr::client_ip::ClientIp>()
+        .and_then(|client| client.0)
 }
 
 /// Denies by default: a request reaches a handler only if its route is declared and
