@@ -61,6 +61,7 @@ pub struct Application {
     db: DatabaseConnection,
     usage: UsageMeter,
     usage_flush_interval: Duration,
+    passwords: PasswordHasher,
 }
 
 /// Connects and migrates; shared by `serve` and the CLI.
@@ -168,7 +169,7 @@ impl Application {
             db: db.clone(),
             leptos_options: leptos_options(&config, address),
             sessions: Arc::new(config.sessions),
-            passwords,
+            passwords: passwords.clone(),
             login_throttle: login_throttle.clone(),
             setup_gate,
             keys,
@@ -185,6 +186,7 @@ impl Application {
             db,
             usage,
             usage_flush_interval: config.usage_flush_interval,
+            passwords,
         })
     }
 
@@ -203,6 +205,11 @@ impl Application {
 
     pub fn usage_meter(&self) -> &UsageMeter {
         &self.usage
+    }
+
+    /// The server's password hasher (its verification counter shows argon2 work).
+    pub fn password_hasher(&self) -> &PasswordHasher {
+        &self.passwords
     }
 
     /// Serves until `shutdown` resolves, then finishes in-flight requests and writes

@@ -114,6 +114,8 @@ pub struct TestApp {
     pub data_dir: PathBuf,
     /// The running server's usage meter (flush it to make counts visible).
     pub usage: UsageMeter,
+    /// The running server's password hasher: its counter shows argon2 work.
+    pub passwords: PasswordHasher,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -166,6 +168,7 @@ pub async fn spawn_app_on(database: Arc<TestDatabase>, overrides: &[(&str, &str)
     let setup_url = application.setup_url().map(str::to_owned);
     let db = application.database().clone();
     let usage = application.usage_meter().clone();
+    let passwords = application.password_hasher().clone();
     let (shutdown, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(application.run_until(async move {
         let _ = stopped.await;
@@ -185,6 +188,7 @@ pub async fn spawn_app_on(database: Arc<TestDatabase>, overrides: &[(&str, &str)
         _database: database,
         data_dir,
         usage,
+        passwords,
         shutdown: Some(shutdown),
         server: Some(server),
     }

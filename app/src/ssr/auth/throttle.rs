@@ -51,13 +51,21 @@ impl LoginThrottle {
         }
     }
 
-    /// Records an attempt; `Err(wait)` when either bucket is empty.
-    pub fn attempt(&self, normalized_email: &str, ip: Option<IpAddr>) -> Result<(), Duration> {
-        if let Some(ip) = ip.map(network_of) {
-            self.per_ip
-                .check_key(&ip)
-                .map_err(|not_until| not_until.wait_time_from(self.clock.now()))?;
-        }
+    /// Spends one attempt of the client address's allowance; `Err(wait)` when it is
+    /// used up. Checked before anything else about an attempt, so a flood from one
+    /// address is refused before it costs any hashing.
+    pub fn attempt_from(&self, ip: Option<IpAddr>) -> Result<(), Duration> {
+        let Some(ip) = ip.map(network_of) else {
+            return Ok(());
+        };
+        self.per_ip
+            .check_key(&ip)
+            .map_err(|not_until| not_until.wait_time_from(self.clock.now()))
+    }
+
+    /// Spends one attempt of the account's allowance; `Err(wait)` when it is used up.
+    /// The caller bounds the e-mail's length: it becomes a map key.
+    pub fn attempt_on(&self, normalized_email: &str) -> Result<(), Duration> {
         self.per_account
             .check_key(&normalized_email.to_owned())
             .map_err(|not_until| not_until.wait_time_from(self.clock.now()))
@@ -76,6 +84,14 @@ impl LoginThrottle {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl LoginThrottle {
+        /// Both allowances, the address's first, as sign-in spends them.
+        fn attempt(&self, email: &str, ip: Option<IpAddr>) -> Result<(), Duration> {
+            self.attempt_from(ip)?;
+            self.attempt_on(email)
+        }
+    }
 
     fn settings(per_account: u32, per_ip: u32) -> ThrottleSettings {
         ThrottleSettings {
