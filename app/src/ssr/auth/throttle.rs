@@ -23,10 +23,11 @@ pub struct LoginThrottle {
 }
 
 /// IPv6 clients usually hold a whole /64: throttling per address would hand an
-/// attacker 2^64 buckets.
+/// attacker 2^64 buckets. An IPv4-mapped address (`::ffff:a.b.c.d`) is an IPv4 client:
+/// taken as IPv6, every IPv4 client would fall into the one /64 `::/64`.
 fn network_of(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(_) => ip,
+    match ip.to_canonical() {
+        ip @ IpAddr::V4(_) => ip,
         IpAddr::V6(v6) => {
             let mut segments = v6.segments();
             segments[4..].fill(0);
@@ -132,6 +133,24 @@ mod tests {
         assert!(throttle.attempt("b@example.com", Some(b)).is_ok());
         assert!(throttle.attempt("c@example.com", Some(b)).is_err());
         assert!(throttle.attempt("c@example.com", Some(other)).is_ok());
+    }
+
+    #[test]
+    fn ipv4_mapped_addresses_are_throttled_as_the_ipv4_clients_they_are() {
+        let throttle = LoginThrottle::new(settings(100, 1));
+        let a: IpAddr = "::ffff:192.0.2.1".parse().unwrap();
+        let b: IpAddr = "::ffff:198.51.100.1".parse().unwrap();
+        assert!(throttle.attempt_from(Some(a)).is_ok());
+        assert!(
+            throttle.attempt_from(Some(b)).is_ok(),
+            "two IPv4 clients, two buckets"
+        );
+        assert!(
+            throttle
+                .attempt_from(Some(IpAddr::from([192, 0, 2, 1])))
+                .is_err(),
+            "the mapped and the plain form are one client"
+        );
     }
 
     #[test]
