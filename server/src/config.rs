@@ -215,6 +215,13 @@ impl Config {
         if !(1..=MAX_SESSION_HOURS * 3600).contains(&absolute_seconds) {
             return Err(invalid("KEYWARD_SESSION_ABSOLUTE_SECONDS", "out of range"));
         }
+        let extend_seconds: u64 = parse_number(&lookup, "KEYWARD_SESSION_EXTEND_SECONDS", 60)?;
+        if !(1..=3600).contains(&extend_seconds) {
+            return Err(invalid(
+                "KEYWARD_SESSION_EXTEND_SECONDS",
+                "must be 1 to 3600 seconds",
+            ));
+        }
         let trusted_proxies =
             TrustedProxies::parse(&lookup("KEYWARD_TRUSTED_PROXIES").unwrap_or_default())
                 .map_err(|err| invalid("KEYWARD_TRUSTED_PROXIES", err.to_string()))?;
@@ -241,6 +248,9 @@ impl Config {
             sessions: SessionSettings {
                 idle: Duration::from_secs(idle_minutes * 60),
                 absolute: Duration::from_secs(absolute_seconds),
+                // At most half the idle time, so an active session is always extended
+                // well before it could lapse.
+                extend_every: Duration::from_secs(extend_seconds.min(idle_minutes * 30)),
             },
             login_throttle: ThrottleSettings {
                 attempts_per_account: non_zero("KEYWARD_LOGIN_ATTEMPTS_PER_ACCOUNT", per_account)?,
@@ -414,6 +424,20 @@ mod tests {
             ),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_session_extension_interval_stays_below_half_the_idle_time() {
+        let config = config_from(&[PEPPER]).unwrap();
+        assert_eq!(config.sessions.extend_every, Duration::from_secs(60));
+        let config = config_from(&[
+            PEPPER,
+            ("KEYWARD_SESSION_IDLE_MINUTES", "1"),
+            ("KEYWARD_SESSION_EXTEND_SECONDS", "600"),
+        ])
+        .unwrap();
+        assert_eq!(config.sessions.extend_every, Duration::from_secs(30));
+        assert!(config_from(&[PEPPER, ("KEYWARD_SESSION_EXTEND_SECONDS", "0")]).is_err());
     }
 
     #[test]

@@ -20,7 +20,11 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{DatabaseConnection, DbErr};
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
-use tower_http::{limit::RequestBodyLimitLayer, trace::TraceLayer};
+use tower_http::{
+    limit::RequestBodyLimitLayer,
+    services::{ServeDir, ServeFile},
+    trace::TraceLayer,
+};
 use tower_sessions::{
     ExpiredDeletion, Expiry, SessionManagerLayer,
     cookie::{SameSite, time::Duration as CookieDuration},
@@ -28,7 +32,7 @@ use tower_sessions::{
 
 use crate::{
     config::{Config, Environment},
-    http::{client_ip, csrf, health, page_guard, security_headers},
+    http::{client_ip, csrf, health, page_guard, security_headers, session_keep_alive},
     session_store::DbSessionStore,
     v1,
 };
@@ -105,9 +109,9 @@ fn session_layer(config: &Config, store: DbSessionStore) -> SessionManagerLayer<
         .with_http_only(true)
         .with_same_site(SameSite::Strict)
         .with_path("/")
+        // Written only when changed; `session_keep_alive` changes an active session
+        // once per interval, which moves this idle deadline.
         .with_expiry(Expiry::OnInactivity(idle))
-        // Save on every request so the idle deadline moves with activity.
-        .with_always_save(true)
 }
 
 fn spawn_housekeeping(store: DbSessionStore, throttle: Arc<LoginThrottle>) {
@@ -254,6 +258,10 @@ fn router(config: &Config, state: AppState, store: DbSessionStore) -> Router {
                 state.clone(),
                 page_guard::guard_pages,
             ))
+            .layer(middleware::from_fn_with_state(
+                state.clone(),
+                session_keep_alive::extend_idle_deadline,
+            ))
             .layer(session_layer(config, store))
             .layer(middleware::from_fn_with_state(
                 csrf::OriginPolicy::new(config.public_url.as_ref()),
@@ -269,6 +277,7 @@ fn router(config: &Config, state: AppState, store: DbSessionStore) -> Router {
             .route("/readyz", get(health::readyz))
             .nest("/v1", v1::router(state.clone()))
             .with_state(state)
+            .merge(static_files(config))
             .merge(site),
     )
     .layer(middleware::from_fn_with_state(
@@ -279,6 +288,25 @@ fn router(config: &Config, state: AppState, store: DbSessionStore) -> Router {
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
             tracing::info_span!("http", method = %request.method(), path = loggable_path(request.uri().path()))
         }))
+}
+
+/// The built bundle (JS, WASM, CSS) and the favicon, served outside the session layer:
+/// a page load fetches several of them, and none needs a session or should write one.
+/// Other files under the site root still reach the Leptos fallback.
+fn static_files(config: &Config) -> Router {
+    let root = &config.site_root;
+    let mut files =
+        Router::new().route_service("/favicon.ico", ServeFile::new(root.join("favicon.ico")));
+    let pkg_dir = config.site_pkg_dir.trim_matches('/');
+    if !pkg_dir.is_empty() {
+        files = files.nest_service(
+            &format!("/{pkg_dir}"),
+            ServeDir::new(root.join(pkg_dir))
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
+    }
+    security_headers::for_pages(files)
 }
 
 /// Invitation links carry their token in the path: it stays out of the logs.
