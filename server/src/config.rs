@@ -18,6 +18,8 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use secrecy::SecretString;
 use url::Url;
 
+use crate::http::client_ip::TrustedProxies;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Environment {
     Development,
@@ -43,6 +45,8 @@ pub struct Config {
     pub key_prefix: String,
     pub sessions: SessionSettings,
     pub login_throttle: ThrottleSettings,
+    /// Peers whose `X-Forwarded-For` is believed (our reverse proxies).
+    pub trusted_proxies: TrustedProxies,
     /// How often counted `/v1` usage is written to the database.
     pub usage_flush_interval: Duration,
     pub key_cache: CacheSizes,
@@ -216,6 +220,16 @@ impl Config {
         if !(1..=MAX_SESSION_HOURS * 3600).contains(&absolute_seconds) {
             return Err(invalid("KEYWARD_SESSION_ABSOLUTE_SECONDS", "out of range"));
         }
+        let extend_seconds: u64 = parse_number(&lookup, "KEYWARD_SESSION_EXTEND_SECONDS", 60)?;
+        if !(1..=3600).contains(&extend_seconds) {
+            return Err(invalid(
+                "KEYWARD_SESSION_EXTEND_SECONDS",
+                "must be 1 to 3600 seconds",
+            ));
+        }
+        let trusted_proxies =
+            TrustedProxies::parse(&lookup("KEYWARD_TRUSTED_PROXIES").unwrap_or_default())
+                .map_err(|err| invalid("KEYWARD_TRUSTED_PROXIES", err.to_string()))?;
         let per_account: u32 = parse_number(&lookup, "KEYWARD_LOGIN_ATTEMPTS_PER_ACCOUNT", 10)?;
         let per_ip: u32 = parse_number(&lookup, "KEYWARD_LOGIN_ATTEMPTS_PER_IP", 50)?;
         let usage_flush_ms: u64 = parse_number(&lookup, "KEYWARD_USAGE_FLUSH_MS", 5_000)?;
@@ -252,12 +266,16 @@ impl Config {
             sessions: SessionSettings {
                 idle: Duration::from_secs(idle_minutes * 60),
                 absolute: Duration::from_secs(absolute_seconds),
+                // At most half the idle time, so an active session is always extended
+                // well before it could lapse.
+                extend_every: Duration::from_secs(extend_seconds.min(idle_minutes * 30)),
             },
             login_throttle: ThrottleSettings {
                 attempts_per_account: non_zero("KEYWARD_LOGIN_ATTEMPTS_PER_ACCOUNT", per_account)?,
                 attempts_per_ip: non_zero("KEYWARD_LOGIN_ATTEMPTS_PER_IP", per_ip)?,
                 window: Duration::from_secs(15 * 60),
             },
+            trusted_proxies,
             usage_flush_interval: Duration::from_millis(usage_flush_ms),
             key_cache,
             rate_limits,
@@ -438,6 +456,39 @@ mod tests {
             .is_err()
         );
         assert!(config_from(&[PEPPER, ("KEYWARD_SESSION_ABSOLUTE_HOURS", "24")]).is_ok());
+    }
+
+    #[test]
+    fn trusted_proxies_are_empty_by_default_and_a_bad_entry_stops_the_start() {
+        assert!(config_from(&[PEPPER]).unwrap().trusted_proxies.is_empty());
+        let config = config_from(&[PEPPER, ("KEYWARD_TRUSTED_PROXIES", "10.0.0.0/8, ::1")]);
+        assert!(!config.unwrap().trusted_proxies.is_empty());
+        let err =
+            config_from(&[PEPPER, ("KEYWARD_TRUSTED_PROXIES", "10.0.0.0/8, proxy")]).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ConfigError::Invalid {
+                    name: "KEYWARD_TRUSTED_PROXIES",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_session_extension_interval_stays_below_half_the_idle_time() {
+        let config = config_from(&[PEPPER]).unwrap();
+        assert_eq!(config.sessions.extend_every, Duration::from_secs(60));
+        let config = config_from(&[
+            PEPPER,
+            ("KEYWARD_SESSION_IDLE_MINUTES", "1"),
+            ("KEYWARD_SESSION_EXTEND_SECONDS", "600"),
+        ])
+        .unwrap();
+        assert_eq!(config.sessions.extend_every, Duration::from_secs(30));
+        assert!(config_from(&[PEPPER, ("KEYWARD_SESSION_EXTEND_SECONDS", "0")]).is_err());
     }
 
     #[test]

@@ -25,7 +25,11 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{DatabaseConnection, DbErr};
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
-use tower_http::{limit::RequestBodyLimitLayer, trace::TraceLayer};
+use tower_http::{
+    limit::RequestBodyLimitLayer,
+    services::{ServeDir, ServeFile},
+    trace::TraceLayer,
+};
 use tower_sessions::{
     ExpiredDeletion, Expiry, SessionManagerLayer,
     cookie::{SameSite, time::Duration as CookieDuration},
@@ -33,7 +37,7 @@ use tower_sessions::{
 
 use crate::{
     config::{Config, Environment},
-    http::{csrf, health, page_guard, security_headers},
+    http::{client_ip, csrf, health, page_guard, security_headers, session_keep_alive},
     session_store::DbSessionStore,
     v1,
 };
@@ -68,6 +72,7 @@ pub struct Application {
     usage_flush_interval: Duration,
     verified_keys: VerifiedKeys,
     feed: Feed,
+    passwords: PasswordHasher,
 }
 
 /// Connects and migrates; shared by `serve` and the CLI.
@@ -111,9 +116,9 @@ fn session_layer(config: &Config, store: DbSessionStore) -> SessionManagerLayer<
         .with_http_only(true)
         .with_same_site(SameSite::Strict)
         .with_path("/")
+        // Written only when changed; `session_keep_alive` changes an active session
+        // once per interval, which moves this idle deadline.
         .with_expiry(Expiry::OnInactivity(idle))
-        // Save on every request so the idle deadline moves with activity.
-        .with_always_save(true)
 }
 
 /// Which key-change feed runs and the quotas in force, once at start-up.
@@ -204,7 +209,7 @@ impl Application {
             db: db.clone(),
             leptos_options: leptos_options(&config, address),
             sessions: Arc::new(config.sessions),
-            passwords,
+            passwords: passwords.clone(),
             login_throttle: login_throttle.clone(),
             setup_gate,
             keys,
@@ -226,6 +231,7 @@ impl Application {
             usage_flush_interval: config.usage_flush_interval,
             verified_keys,
             feed,
+            passwords,
         })
     }
 
@@ -249,6 +255,11 @@ impl Application {
     /// The cache of verified keys (tests pass its invalidator to services).
     pub fn verified_keys(&self) -> &VerifiedKeys {
         &self.verified_keys
+    }
+
+    /// The server's password hasher (its verification counter shows argon2 work).
+    pub fn password_hasher(&self) -> &PasswordHasher {
+        &self.passwords
     }
 
     /// Serves until `shutdown` resolves, then finishes in-flight requests and writes
@@ -294,6 +305,10 @@ fn router(config: &Config, state: AppState, store: DbSessionStore) -> Router {
                 state.clone(),
                 page_guard::guard_pages,
             ))
+            .layer(middleware::from_fn_with_state(
+                state.clone(),
+                session_keep_alive::extend_idle_deadline,
+            ))
             .layer(session_layer(config, store))
             .layer(middleware::from_fn_with_state(
                 csrf::OriginPolicy::new(config.public_url.as_ref()),
@@ -309,12 +324,36 @@ fn router(config: &Config, state: AppState, store: DbSessionStore) -> Router {
             .route("/readyz", get(health::readyz))
             .nest("/v1", v1::router(state.clone()))
             .with_state(state)
+            .merge(static_files(config))
             .merge(site),
     )
+    .layer(middleware::from_fn_with_state(
+        Arc::new(config.trusted_proxies.clone()),
+        client_ip::insert_client_ip,
+    ))
     // Spans carry the path only: query strings may hold the setup token.
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
             tracing::info_span!("http", method = %request.method(), path = loggable_path(request.uri().path()))
         }))
+}
+
+/// The built bundle (JS, WASM, CSS) and the favicon, served outside the session layer:
+/// a page load fetches several of them, and none needs a session or should write one.
+/// Other files under the site root still reach the Leptos fallback.
+fn static_files(config: &Config) -> Router {
+    let root = &config.site_root;
+    let mut files =
+        Router::new().route_service("/favicon.ico", ServeFile::new(root.join("favicon.ico")));
+    let pkg_dir = config.site_pkg_dir.trim_matches('/');
+    if !pkg_dir.is_empty() {
+        files = files.nest_service(
+            &format!("/{pkg_dir}"),
+            ServeDir::new(root.join(pkg_dir))
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
+    }
+    security_headers::for_pages(files)
 }
 
 /// Invitation links carry their token in the path: it stays out of the logs.

@@ -1,9 +1,9 @@
 //! Glue for server functions: reach the shared state, the session and the client
 //! address, and turn internal errors into `AppError` (logged here, once).
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
-use axum::extract::ConnectInfo;
+use axum::Extension;
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 use sea_orm::DbErr;
@@ -16,6 +16,7 @@ use crate::{
             password::PasswordError,
             session::{self, CurrentUser, SessionError},
         },
+        client_ip::ClientIp,
         db,
         state::AppState,
     },
@@ -45,12 +46,18 @@ pub async fn session() -> Result<Session, AppError> {
     })
 }
 
-/// The peer address of the TCP connection (no proxy headers are trusted).
+/// The client's address as the server's client-address layer decided it (the peer, or
+/// the forwarded address when the peer is a trusted proxy).
 pub async fn client_ip() -> Option<IpAddr> {
-    leptos_axum::extract::<ConnectInfo<SocketAddr>>()
-        .await
-        .ok()
-        .map(|ConnectInfo(addr)| addr.ip())
+    match leptos_axum::extract::<Extension<ClientIp>>().await {
+        Ok(Extension(ClientIp(ip))) => ip,
+        Err(err) => {
+            // Only a router built without the layer gets here; the throttle then has
+            // no per-address bucket, so say so loudly.
+            tracing::error!(%err, "client-address layer missing");
+            None
+        }
+    }
 }
 
 pub fn database_error(err: DbErr) -> AppError {

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod boundary;
+pub mod client_ip;
 pub mod db;
 pub mod entities;
 pub mod key_cache;

@@ -41,11 +41,13 @@ pub struct KeySettings {
 }
 
 /// Admin session lifetimes: sessions end after `idle` without a request, and in any
-/// case `absolute` after sign-in.
+/// case `absolute` after sign-in. Activity moves the idle deadline at most once per
+/// `extend_every`, so a burst of requests does not rewrite the session row each time.
 #[derive(Debug, Clone, Copy)]
 pub struct SessionSettings {
     pub idle: Duration,
     pub absolute: Duration,
+    pub extend_every: Duration,
 }
 
 impl FromRef<AppState> for LeptosOptions {

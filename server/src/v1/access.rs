@@ -3,10 +3,7 @@
 //! expired, address, creator, plan) → rate limits (key and organization, per mode) →
 //! the route's declared access → handler → usage count, once the status is known.
 
-use std::{
-    net::{IpAddr, SocketAddr},
-    sync::Arc,
-};
+use std::{net::IpAddr, sync::Arc};
 
 use app::{
     model::key_allows,
@@ -23,7 +20,7 @@ use app::{
     },
 };
 use axum::{
-    extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State},
+    extract::{FromRequestParts, MatchedPath, Request, State},
     http::{HeaderMap, HeaderValue, header, request::Parts},
     middleware::Next,
     response::{IntoResponse, Response},
@@ -118,8 +115,8 @@ fn bearer(headers: &HeaderMap) -> Bearer<'_> {
 fn client_ip(request: &Request) -> Option<IpAddr> {
     request
         .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip())
+        .get::<app::ssr::client_ip::ClientIp>()
+        .and_then(|client| client.0)
 }
 
 /// Denies by default: a request reaches a handler only if its route is declared and

@@ -120,6 +120,8 @@ pub struct TestApp {
     pub invalidator: Invalidator,
     /// The running server's cache of verified keys (its counters show database loads).
     pub verified_keys: VerifiedKeys,
+    /// The running server's password hasher: its counter shows argon2 work.
+    pub passwords: PasswordHasher,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -174,6 +176,7 @@ pub async fn spawn_app_on(database: Arc<TestDatabase>, overrides: &[(&str, &str)
     let usage = application.usage_meter().clone();
     let verified_keys = application.verified_keys().clone();
     let invalidator = verified_keys.invalidator();
+    let passwords = application.password_hasher().clone();
     let (shutdown, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(application.run_until(async move {
         let _ = stopped.await;
@@ -195,6 +198,7 @@ pub async fn spawn_app_on(database: Arc<TestDatabase>, overrides: &[(&str, &str)
         usage,
         invalidator,
         verified_keys,
+        passwords,
         shutdown: Some(shutdown),
         server: Some(server),
     }

@@ -171,3 +171,36 @@ async fn a_signed_in_owner_gets_the_settings_shell_rendered_on_the_server() {
         "/settings/api-keys"
     );
 }
+
+#[tokio::test]
+async fn over_long_inputs_get_the_wrong_password_answer_without_any_argon2_work() {
+    let app = spawn_app_with(&[("KEYWARD_LOGIN_ATTEMPTS_PER_IP", "3")]).await;
+    app.create_owner("ada@example.com", PASSWORD, Plan::Business)
+        .await;
+    assert_eq!(
+        app.login("ada@example.com", "not the password!").await,
+        LoginOutcome::InvalidCredentials
+    );
+    let verified = app.passwords.verifications();
+    assert!(
+        verified >= 1,
+        "a wrong password costs an argon2 verification"
+    );
+
+    let long_email = format!("{}@example.com", "a".repeat(250));
+    assert_eq!(
+        app.login(&long_email, PASSWORD).await,
+        LoginOutcome::InvalidCredentials
+    );
+    assert_eq!(
+        app.login("ada@example.com", &"p".repeat(1025)).await,
+        LoginOutcome::InvalidCredentials
+    );
+    assert_eq!(app.passwords.verifications(), verified, "no argon2 run");
+
+    // Both counted against the address, so its allowance of 3 is used up.
+    assert!(matches!(
+        app.login("ada@example.com", PASSWORD).await,
+        LoginOutcome::Throttled { .. }
+    ));
+}

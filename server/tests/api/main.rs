@@ -7,6 +7,7 @@ mod helpers;
 mod audit_log;
 mod billing;
 mod cli;
+mod client_address;
 mod health;
 mod key_admin;
 mod key_details;

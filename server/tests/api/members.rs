@@ -16,7 +16,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use crate::{
-    helpers::{Owner, TestApp, spawn_app},
+    helpers::{Owner, TestApp, spawn_app, spawn_app_with},
     v1::{PASSWORD, add_member},
 };
 
@@ -689,4 +689,55 @@ async fn bad_input_is_a_clear_422_and_writes_nothing() {
         Some(Role::Viewer)
     );
     assert_eq!(audited(&app, "member.role_changed").await, 0);
+}
+
+#[tokio::test]
+async fn an_over_long_password_at_an_invitation_is_a_wrong_password_without_argon2_work() {
+    let app = spawn_app().await;
+    let (_, ada) = ada(&app).await;
+    app.create_owner("bob@example.com", PASSWORD, Plan::Business)
+        .await;
+    let for_bob = invited(&ada, "bob@example.com", "viewer").await;
+    let bob = Browser::new(&app);
+
+    let before = app.passwords.verifications();
+    assert_eq!(
+        bob.accept(&for_bob.token, "not bob's password at all", "")
+            .await,
+        AcceptOutcome::InvalidCredentials
+    );
+    assert_eq!(app.passwords.verifications(), before + 1);
+    assert_eq!(
+        bob.accept(&for_bob.token, &"p".repeat(1025), "").await,
+        AcceptOutcome::InvalidCredentials
+    );
+    assert_eq!(app.passwords.verifications(), before + 1, "no argon2 run");
+}
+
+#[tokio::test]
+async fn every_invitation_accept_spends_the_address_sign_in_allowance_first() {
+    let app = spawn_app_with(&[("KEYWARD_LOGIN_ATTEMPTS_PER_IP", "3")]).await;
+    let (_, ada) = ada(&app).await;
+    let for_new = invited(&ada, "newcomer@example.com", "member").await;
+    let stranger = Browser::new(&app);
+    // Ada's sign-in spent one attempt of 127.0.0.1's three.
+    let dead = "A".repeat(for_new.token.len());
+    for _ in 0..2 {
+        assert!(matches!(
+            stranger.accept(&dead, NEW_PASSWORD, NEW_PASSWORD).await,
+            AcceptOutcome::NoLongerValid { .. }
+        ));
+    }
+    assert!(matches!(
+        stranger
+            .accept(&for_new.token, NEW_PASSWORD, NEW_PASSWORD)
+            .await,
+        AcceptOutcome::Throttled { .. }
+    ));
+    let open = invitation::Entity::find()
+        .filter(invitation::Column::AcceptedAt.is_null())
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(open, 1, "the throttled accept consumed nothing");
 }

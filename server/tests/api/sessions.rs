@@ -2,9 +2,10 @@ use app::{
     model::{LoginOutcome, Plan},
     ssr::entities::{membership, session},
 };
+use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
-use crate::helpers::{spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -207,4 +208,88 @@ async fn saving_a_session_that_was_deleted_meanwhile_does_not_bring_it_back() {
             .await,
         0
     );
+}
+
+/// The signed-in session's row as stored: its idle deadline and its data.
+async fn session_row(app: &TestApp) -> (DateTime<Utc>, String) {
+    let id = app.session_cookie().expect("session cookie");
+    let row = session::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("session row");
+    (row.expires_at, row.data)
+}
+
+/// Signs Ada in on a server that extends sessions at most once per `extend_seconds`.
+async fn signed_in(extend_seconds: &str) -> TestApp {
+    let app = spawn_app_with(&[("KEYWARD_SESSION_EXTEND_SECONDS", extend_seconds)]).await;
+    app.create_owner("ada@example.com", PASSWORD, Plan::Business)
+        .await;
+    assert_eq!(
+        app.login("ada@example.com", PASSWORD).await,
+        LoginOutcome::SignedIn
+    );
+    app
+}
+
+async fn sleep_past_one_second() {
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+}
+
+#[tokio::test]
+async fn a_static_file_request_with_a_session_cookie_writes_no_session_row() {
+    let app = signed_in("1").await;
+    let pkg = app.data_dir.join("site").join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(pkg.join("keyward.js"), "export {};").unwrap();
+    let before = session_row(&app).await;
+    // Past the extension interval: a request through the session layer would write.
+    sleep_past_one_second().await;
+
+    let response = app.get("/pkg/keyward.js").await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().get("set-cookie").is_none());
+    assert_eq!(response.headers()["x-frame-options"], "DENY");
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(response.text().await.unwrap(), "export {};");
+    assert_eq!(app.get("/pkg/missing.js").await.status(), 404);
+    assert_eq!(session_row(&app).await, before);
+}
+
+#[tokio::test]
+async fn page_requests_within_the_extension_interval_leave_the_session_row_alone() {
+    let app = signed_in("60").await;
+    let after_sign_in = session_row(&app).await;
+    for _ in 0..2 {
+        let response = app.get("/settings/billing").await;
+        assert_eq!(response.status(), 200);
+        assert!(response.headers().get("set-cookie").is_none());
+        assert!(app.current_user().await.is_some());
+    }
+    assert_eq!(session_row(&app).await, after_sign_in);
+}
+
+#[tokio::test]
+async fn a_request_after_the_extension_interval_moves_the_idle_deadline_once() {
+    let app = signed_in("1").await;
+    let (signed_in_until, _) = session_row(&app).await;
+    sleep_past_one_second().await;
+
+    let response = app.get("/settings/billing").await;
+    assert_eq!(response.status(), 200);
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.contains("Max-Age=3600"), "{cookie}");
+    let extended = session_row(&app).await;
+    assert!(
+        extended.0 >= signed_in_until + chrono::Duration::seconds(1),
+        "{} → {}",
+        signed_in_until,
+        extended.0
+    );
+    assert!(app.current_user().await.is_some());
+    assert_eq!(session_row(&app).await, extended, "once per interval");
 }

@@ -15,6 +15,8 @@ use crate::ssr::{
 pub const USER_ID: &str = "user_id";
 pub const ORG_ID: &str = "org_id";
 pub const AUTHENTICATED_AT: &str = "authenticated_at";
+/// When the idle deadline was last moved (Unix seconds); see [`keep_alive`].
+pub const EXTENDED_AT: &str = "extended_at";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
@@ -47,9 +49,32 @@ pub async fn establish(session: &Session, user_id: Uuid, org_id: Uuid) -> Result
     session.cycle_id().await?;
     session.insert(USER_ID, user_id).await?;
     session.insert(ORG_ID, org_id).await?;
-    session
-        .insert(AUTHENTICATED_AT, Utc::now().timestamp())
-        .await?;
+    let now = Utc::now().timestamp();
+    session.insert(AUTHENTICATED_AT, now).await?;
+    session.insert(EXTENDED_AT, now).await?;
+    Ok(())
+}
+
+/// Moves a signed-in session's idle deadline, at most once per `every`.
+///
+/// tower-sessions writes a session only when it changed, and every write sets the
+/// record's expiry to now + idle. Marking the session changed on every request would
+/// rewrite its row each time; changing it once per interval keeps the deadline within
+/// `every` of the last activity for one write per interval.
+pub async fn keep_alive(session: &Session, every: std::time::Duration) -> Result<(), SessionError> {
+    if session.get::<Uuid>(USER_ID).await?.is_none() {
+        return Ok(());
+    }
+    let now = Utc::now().timestamp();
+    let extended_at = match session.get::<i64>(EXTENDED_AT).await? {
+        Some(at) => at,
+        None => session.get::<i64>(AUTHENTICATED_AT).await?.unwrap_or(0),
+    };
+    let every = i64::try_from(every.as_secs()).unwrap_or(i64::MAX);
+    // A session changed by the request is written anyway: record that write too.
+    if session.is_modified() || now.saturating_sub(extended_at) >= every {
+        session.insert(EXTENDED_AT, now).await?;
+    }
     Ok(())
 }
 

@@ -23,10 +23,11 @@ pub struct LoginThrottle {
 }
 
 /// IPv6 clients usually hold a whole /64: throttling per address would hand an
-/// attacker 2^64 buckets.
+/// attacker 2^64 buckets. An IPv4-mapped address (`::ffff:a.b.c.d`) is an IPv4 client:
+/// taken as IPv6, every IPv4 client would fall into the one /64 `::/64`.
 pub fn network_of(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(_) => ip,
+    match ip.to_canonical() {
+        ip @ IpAddr::V4(_) => ip,
         IpAddr::V6(v6) => {
             let mut segments = v6.segments();
             segments[4..].fill(0);
@@ -51,13 +52,21 @@ impl LoginThrottle {
         }
     }
 
-    /// Records an attempt; `Err(wait)` when either bucket is empty.
-    pub fn attempt(&self, normalized_email: &str, ip: Option<IpAddr>) -> Result<(), Duration> {
-        if let Some(ip) = ip.map(network_of) {
-            self.per_ip
-                .check_key(&ip)
-                .map_err(|not_until| not_until.wait_time_from(self.clock.now()))?;
-        }
+    /// Spends one attempt of the client address's allowance; `Err(wait)` when it is
+    /// used up. Checked before anything else about an attempt, so a flood from one
+    /// address is refused before it costs any hashing.
+    pub fn attempt_from(&self, ip: Option<IpAddr>) -> Result<(), Duration> {
+        let Some(ip) = ip.map(network_of) else {
+            return Ok(());
+        };
+        self.per_ip
+            .check_key(&ip)
+            .map_err(|not_until| not_until.wait_time_from(self.clock.now()))
+    }
+
+    /// Spends one attempt of the account's allowance; `Err(wait)` when it is used up.
+    /// The caller bounds the e-mail's length: it becomes a map key.
+    pub fn attempt_on(&self, normalized_email: &str) -> Result<(), Duration> {
         self.per_account
             .check_key(&normalized_email.to_owned())
             .map_err(|not_until| not_until.wait_time_from(self.clock.now()))
@@ -76,6 +85,14 @@ impl LoginThrottle {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl LoginThrottle {
+        /// Both allowances, the address's first, as sign-in spends them.
+        fn attempt(&self, email: &str, ip: Option<IpAddr>) -> Result<(), Duration> {
+            self.attempt_from(ip)?;
+            self.attempt_on(email)
+        }
+    }
 
     fn settings(per_account: u32, per_ip: u32) -> ThrottleSettings {
         ThrottleSettings {
@@ -116,6 +133,24 @@ mod tests {
         assert!(throttle.attempt("b@example.com", Some(b)).is_ok());
         assert!(throttle.attempt("c@example.com", Some(b)).is_err());
         assert!(throttle.attempt("c@example.com", Some(other)).is_ok());
+    }
+
+    #[test]
+    fn ipv4_mapped_addresses_are_throttled_as_the_ipv4_clients_they_are() {
+        let throttle = LoginThrottle::new(settings(100, 1));
+        let a: IpAddr = "::ffff:192.0.2.1".parse().unwrap();
+        let b: IpAddr = "::ffff:198.51.100.1".parse().unwrap();
+        assert!(throttle.attempt_from(Some(a)).is_ok());
+        assert!(
+            throttle.attempt_from(Some(b)).is_ok(),
+            "two IPv4 clients, two buckets"
+        );
+        assert!(
+            throttle
+                .attempt_from(Some(IpAddr::from([192, 0, 2, 1])))
+                .is_err(),
+            "the mapped and the plain form are one client"
+        );
     }
 
     #[test]

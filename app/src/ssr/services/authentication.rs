@@ -1,4 +1,5 @@
-//! Password sign-in: throttle, constant-work verification and the audit trail.
+//! Password sign-in: throttle, bounded inputs, constant-work verification and the
+//! audit trail.
 
 use std::{net::IpAddr, time::Duration};
 
@@ -40,28 +41,35 @@ pub enum AuthenticationError {
 /// Checks an e-mail and password. Unknown e-mails and wrong passwords give the same
 /// answer after the same work (a dummy verify), so neither timing nor wording tells
 /// whether an account exists.
+///
+/// Order matters: the address's allowance is spent first, so a flood costs nothing
+/// more; inputs longer than any account could have (the limits setup enforces) are
+/// then refused with the wrong-password answer and no argon2 work, since hashing an
+/// unbounded input is the costliest thing an anonymous client can ask for.
 pub async fn authenticate(
     state: &AppState,
     email: &str,
     password: String,
     ip: Option<IpAddr>,
 ) -> Result<Authentication, AuthenticationError> {
+    if let Err(retry_after) = state.login_throttle.attempt_from(ip) {
+        tracing::warn!(?ip, "sign-in throttled: address");
+        return Ok(Authentication::Throttled { retry_after });
+    }
     let email = accounts::normalize_email(email);
     if email.chars().count() > MAX_EMAIL_CHARS {
-        // Not an e-mail we could have stored: same work as a miss, and no throttle key
-        // (an unbounded string must not become a map key).
-        state
-            .passwords
-            .verify(SecretString::from(password), None)
-            .await?;
+        // No such account can exist, and the e-mail must not become a throttle key.
+        tracing::info!(?ip, "sign-in failed: over-long e-mail");
         return Ok(Authentication::InvalidCredentials);
     }
-    if let Err(retry_after) = state.login_throttle.attempt(&email, ip) {
-        tracing::warn!(?ip, "sign-in throttled");
+    if let Err(retry_after) = state.login_throttle.attempt_on(&email) {
+        tracing::warn!(?ip, "sign-in throttled: account");
         return Ok(Authentication::Throttled { retry_after });
     }
     let user = accounts::find_user_by_email(&state.db, &email).await?;
     let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
+    // Longer than setup accepts, so no stored password can match: no argon2 run. The
+    // account is still looked up, so a real one gets its failed attempt audited.
     let verified = if password.chars().count() > MAX_PASSWORD_CHARS {
         false
     } else {

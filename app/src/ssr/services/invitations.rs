@@ -371,7 +371,8 @@ impl From<AcceptOutcome> for Acceptance {
 
 /// Accepts the invitation `token`. A new e-mail chooses a password; an existing user
 /// proves who they are with theirs (throttled like sign-in), unless `signed_in_as` is
-/// already them.
+/// already them. Every attempt first spends the address's sign-in allowance: each
+/// one may cost an argon2 run, a hash for a new account or a verification.
 pub async fn accept(
     state: &AppState,
     token: &str,
@@ -379,6 +380,10 @@ pub async fn accept(
     signed_in_as: Option<Uuid>,
     ip: Option<IpAddr>,
 ) -> Result<Acceptance, InvitationError> {
+    if let Err(retry_after) = state.login_throttle.attempt_from(ip) {
+        tracing::warn!(?ip, "invitation accept throttled: address");
+        return Ok(throttled(retry_after));
+    }
     let hasher = &state.keys.hasher;
     let lookup = look_up(&state.db, hasher, token, Utc::now()).await?;
     let Lookup::Open(open) = lookup else {
@@ -389,13 +394,11 @@ pub async fn accept(
     let joiner = match existing {
         Some(user) if signed_in_as == Some(user.id) => Joiner::Existing(user),
         Some(user) => {
-            if let Err(retry_after) = state.login_throttle.attempt(&user.email, ip) {
-                tracing::warn!(?ip, "invitation sign-in throttled");
-                return Ok(AcceptOutcome::Throttled {
-                    retry_after_seconds: retry_after.as_secs().max(1),
-                }
-                .into());
+            if let Err(retry_after) = state.login_throttle.attempt_on(&user.email) {
+                tracing::warn!(?ip, "invitation sign-in throttled: account");
+                return Ok(throttled(retry_after));
             }
+            // Longer than setup accepts: the wrong-password answer, without argon2.
             let verified = credentials.password.chars().count() <= MAX_PASSWORD_CHARS
                 && state
                     .passwords
@@ -444,6 +447,13 @@ pub async fn accept(
         ip,
     )
     .await
+}
+
+fn throttled(retry_after: std::time::Duration) -> Acceptance {
+    AcceptOutcome::Throttled {
+        retry_after_seconds: retry_after.as_secs().max(1),
+    }
+    .into()
 }
 
 /// The transaction: create the user if new, consume the token (only if still open),
