@@ -50,6 +50,8 @@ pub struct Config {
     /// How often counted `/v1` usage is written to the database.
     pub usage_flush_interval: Duration,
     pub key_cache: CacheSizes,
+    /// Where `/metrics` is served (Prometheus text); `None`: not at all.
+    pub metrics_addr: Option<SocketAddr>,
     pub rate_limits: RateLimitSettings,
     pub data_dir: PathBuf,
     pub site_root: PathBuf,
@@ -252,6 +254,16 @@ impl Config {
             )?,
         };
         let rate_limits = rate_limit_settings(&lookup)?;
+        let metrics_addr = lookup("KEYWARD_METRICS_ADDR")
+            .map(|raw| {
+                raw.parse().map_err(|_| {
+                    invalid(
+                        "KEYWARD_METRICS_ADDR",
+                        "expected host:port, e.g. 127.0.0.1:9100",
+                    )
+                })
+            })
+            .transpose()?;
 
         Ok(Self {
             bind_addr,
@@ -278,6 +290,7 @@ impl Config {
             trusted_proxies,
             usage_flush_interval: Duration::from_millis(usage_flush_ms),
             key_cache,
+            metrics_addr,
             rate_limits,
             data_dir,
             site_root: PathBuf::from(

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod http;
+pub mod metrics;
 pub mod session_store;
 pub mod startup;
 pub mod telemetry;

@@ -38,6 +38,7 @@ use tower_sessions::{
 use crate::{
     config::{Config, Environment},
     http::{client_ip, csrf, health, page_guard, security_headers, session_keep_alive},
+    metrics,
     session_store::DbSessionStore,
     v1,
 };
@@ -73,6 +74,7 @@ pub struct Application {
     verified_keys: VerifiedKeys,
     feed: Feed,
     passwords: PasswordHasher,
+    metrics_address: Option<SocketAddr>,
 }
 
 /// Connects and migrates; shared by `serve` and the CLI.
@@ -149,6 +151,7 @@ fn spawn_housekeeping(
             tick.tick().await;
             throttle.forget_idle();
             rate_limits.forget_idle();
+            v1::log_refusal_summary();
             if let Err(err) = store.delete_expired().await {
                 tracing::warn!(%err, "could not delete expired sessions");
             }
@@ -221,7 +224,16 @@ impl Application {
         let store = DbSessionStore::new(db.clone());
         spawn_housekeeping(store.clone(), login_throttle, rate_limits);
         let router = router(&config, state, store);
+        let metrics_address = match config.metrics_addr {
+            Some(addr) => Some(
+                metrics::serve(addr, verified_keys.clone(), usage.clone())
+                    .await
+                    .map_err(|source| StartupError::Bind { addr, source })?,
+            ),
+            None => None,
+        };
         Ok(Self {
+            metrics_address,
             listener,
             router,
             address,
@@ -250,6 +262,11 @@ impl Application {
 
     pub fn usage_meter(&self) -> &UsageMeter {
         &self.usage
+    }
+
+    /// Where `/metrics` is served, when `KEYWARD_METRICS_ADDR` is set.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics_address
     }
 
     /// The cache of verified keys (tests pass its invalidator to services).

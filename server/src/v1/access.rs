@@ -28,6 +28,8 @@ use axum::{
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
+use crate::metrics::{V1_RATE_LIMITED, V1_REFUSED_KEYS, V1_REQUESTS, V1_VERIFICATION_SECONDS};
+
 use super::{
     error::ApiError,
     routes::{Access, AccessTable},
@@ -119,9 +121,24 @@ fn client_ip(request: &Request) -> Option<IpAddr> {
         .and_then(|client| client.0)
 }
 
+/// Refusals are never logged one by one at `info` (a flood of junk would flood the log):
+/// they are counted in metrics and usage, and summarized once a minute.
+static REFUSED_SINCE_SUMMARY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Logs how many keys were refused since the last call, if any (called every minute).
+pub fn log_refusal_summary() {
+    let refused = REFUSED_SINCE_SUMMARY.swap(0, std::sync::atomic::Ordering::Relaxed);
+    if refused > 0 {
+        tracing::info!(
+            refused,
+            "API keys refused in the last minute (reasons: keyward_v1_refused_keys_total)"
+        );
+    }
+}
+
 /// Denies by default: a request reaches a handler only if its route is declared and
 /// the verified key holds the declared access.
-pub async fn guard(State(state): State<GuardState>, mut request: Request, next: Next) -> Response {
+pub async fn guard(State(state): State<GuardState>, request: Request, next: Next) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -132,7 +149,23 @@ pub async fn guard(State(state): State<GuardState>, mut request: Request, next: 
     if access == Some(Access::Public) {
         return next.run(request).await;
     }
+    let response = guarded(&state, route.as_deref(), access, request, next).await;
+    metrics::counter!(
+        V1_REQUESTS,
+        "route" => route.unwrap_or_else(|| "unmatched".to_owned()),
+        "status" => response.status().as_str().to_owned()
+    )
+    .increment(1);
+    response
+}
 
+async fn guarded(
+    state: &GuardState,
+    route: Option<&str>,
+    access: Option<Access>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let ip = client_ip(&request);
     let token = match bearer(request.headers()) {
         Bearer::Missing => return ApiError::MissingAuthorization.into_response(),
@@ -141,7 +174,10 @@ pub async fn guard(State(state): State<GuardState>, mut request: Request, next: 
     };
     let app = &state.app;
     let now = Utc::now();
-    let verified = match authenticate(app, token, ip, now).await {
+    let started = std::time::Instant::now();
+    let verified = authenticate(app, token, ip, now).await;
+    metrics::histogram!(V1_VERIFICATION_SECONDS).record(started.elapsed().as_secs_f64());
+    let verified = match verified {
         Ok(verified) => verified,
         Err(refusal) => return refusal,
     };
@@ -154,6 +190,7 @@ pub async fn guard(State(state): State<GuardState>, mut request: Request, next: 
         {
             Ok(allowance) => allowance,
             Err(exceeded) => {
+                metrics::counter!(V1_RATE_LIMITED, "reason" => "quota").increment(1);
                 if app.rate_limits.first_violation_in_window(key.id) {
                     audit_rate_limited(app, &key, exceeded.limit, ip);
                 }
@@ -189,7 +226,7 @@ pub async fn guard(State(state): State<GuardState>, mut request: Request, next: 
             }
         }
         None => match route {
-            Some(path) if state.table.knows_path(&path) => {
+            Some(path) if state.table.knows_path(path) => {
                 ApiError::MethodNotAllowed.into_response()
             }
             _ => ApiError::NotFound.into_response(),
@@ -215,6 +252,8 @@ async fn authenticate(
     let refused = |err: VerificationError| match err {
         VerificationError::Rejected(reason, subject) => {
             tracing::debug!(%reason, key_id = ?subject.map(|s| s.key_id), "API key refused");
+            metrics::counter!(V1_REFUSED_KEYS, "reason" => reason.label()).increment(1);
+            REFUSED_SINCE_SUMMARY.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             if matches!(
                 reason,
                 Rejection::Unknown | Rejection::Revoked | Rejection::Expired
@@ -239,6 +278,7 @@ async fn authenticate(
         Some(found) => found,
         None => {
             if let Some(retry_after_seconds) = app.rate_limits.address_blocked(ip) {
+                metrics::counter!(V1_RATE_LIMITED, "reason" => "failed_keys").increment(1);
                 return Err(ApiError::TooManyRequests {
                     retry_after_seconds,
                 }

@@ -35,6 +35,8 @@ use self::{
     routes::{Access, AccessTable, ApiRoutes, Verb},
 };
 
+pub use self::access::log_refusal_summary;
+
 pub const PREFIX: &str = "/v1";
 
 /// `/v1` bodies are small JSON documents.

@@ -120,6 +120,8 @@ pub struct TestApp {
     pub invalidator: Invalidator,
     /// The running server's cache of verified keys (its counters show database loads).
     pub verified_keys: VerifiedKeys,
+    /// Where `/metrics` is served, when the test asked for it.
+    pub metrics_address: Option<std::net::SocketAddr>,
     /// The running server's password hasher: its counter shows argon2 work.
     pub passwords: PasswordHasher,
     shutdown: Option<oneshot::Sender<()>>,
@@ -175,6 +177,7 @@ pub async fn spawn_app_on(database: Arc<TestDatabase>, overrides: &[(&str, &str)
     let db = application.database().clone();
     let usage = application.usage_meter().clone();
     let verified_keys = application.verified_keys().clone();
+    let metrics_address = application.metrics_address();
     let invalidator = verified_keys.invalidator();
     let passwords = application.password_hasher().clone();
     let (shutdown, stopped) = oneshot::channel::<()>();
@@ -198,6 +201,7 @@ pub async fn spawn_app_on(database: Arc<TestDatabase>, overrides: &[(&str, &str)
         usage,
         invalidator,
         verified_keys,
+        metrics_address,
         passwords,
         shutdown: Some(shutdown),
         server: Some(server),

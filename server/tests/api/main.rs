@@ -15,6 +15,7 @@ mod key_queries;
 mod keys;
 mod login;
 mod members;
+mod metrics;
 mod organizations;
 mod schema;
 mod sessions;

@@ -272,10 +272,11 @@ async fn page_requests_within_the_extension_interval_leave_the_session_row_alone
 
 #[tokio::test]
 async fn a_request_after_the_extension_interval_moves_the_idle_deadline_once() {
-    let app = signed_in("1").await;
+    let app = signed_in("3").await;
     let (signed_in_until, _) = session_row(&app).await;
-    sleep_past_one_second().await;
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
 
+    let extending = std::time::Instant::now();
     let response = app.get("/settings/billing").await;
     assert_eq!(response.status(), 200);
     let cookie = response.headers()["set-cookie"]
@@ -285,11 +286,16 @@ async fn a_request_after_the_extension_interval_moves_the_idle_deadline_once() {
     assert!(cookie.contains("Max-Age=3600"), "{cookie}");
     let extended = session_row(&app).await;
     assert!(
-        extended.0 >= signed_in_until + chrono::Duration::seconds(1),
+        extended.0 >= signed_in_until + chrono::Duration::seconds(3),
         "{} → {}",
         signed_in_until,
         extended.0
     );
     assert!(app.current_user().await.is_some());
-    assert_eq!(session_row(&app).await, extended, "once per interval");
+    // Within the interval (a loaded machine may take longer; then a second extension
+    // would be right, and there is nothing to check).
+    let row = session_row(&app).await;
+    if extending.elapsed() < std::time::Duration::from_millis(2500) {
+        assert_eq!(row, extended, "once per interval");
+    }
 }

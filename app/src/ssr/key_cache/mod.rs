@@ -107,6 +107,11 @@ impl VerifiedKeys {
         self.generations.trusted()
     }
 
+    /// Changes applied so far (local and from the feed), for metrics.
+    pub fn changes_seen(&self) -> u64 {
+        self.generations.current()
+    }
+
     /// Entries held, for metrics and the memory benchmark.
     pub fn entry_counts(&self) -> (u64, u64) {
         (self.known.entry_count(), self.unknown.entry_count())

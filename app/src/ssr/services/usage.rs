@@ -170,8 +170,14 @@ impl UsageMeter {
                     _ = tick.tick() => {}
                     _ = stopped.changed() => return,
                 }
-                if let Err(err) = meter.flush(&db).await {
-                    tracing::warn!(%err, "could not write usage counts; keeping them for the next flush");
+                let started = std::time::Instant::now();
+                match meter.flush(&db).await {
+                    Ok(_) => metrics::histogram!("keyward_usage_flush_seconds")
+                        .record(started.elapsed().as_secs_f64()),
+                    Err(err) => {
+                        metrics::counter!("keyward_usage_flush_failures_total").increment(1);
+                        tracing::warn!(%err, "could not write usage counts; keeping them for the next flush");
+                    }
                 }
             }
         });

@@ -49,6 +49,21 @@ pub enum Rejection {
     NoApiAccess,
 }
 
+impl Rejection {
+    /// A short, fixed name for metrics.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Rejection::Malformed(_) => "malformed",
+            Rejection::Unknown => "unknown",
+            Rejection::Revoked => "revoked",
+            Rejection::Expired => "expired",
+            Rejection::AddressNotAllowed => "address_not_allowed",
+            Rejection::CreatorRemoved => "creator_removed",
+            Rejection::NoApiAccess => "no_api_access",
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum VerificationError {
     /// The key named, when it was found: refused requests still count as its usage.
