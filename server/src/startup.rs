@@ -15,7 +15,7 @@ use app::{
         rate_limit::ApiRateLimiter,
         services::{accounts, usage::UsageMeter},
         setup_gate::SetupGate,
-        state::{AppState, KeySettings},
+        state::{AppState, KeySettings, SharedState},
     },
 };
 use axum::{Router, middleware, routing::get};
@@ -193,8 +193,7 @@ impl Application {
             (SetupGate::closed(), None)
         };
 
-        let passwords =
-            PasswordHasher::new(std::thread::available_parallelism().map_or(2, |n| n.get()));
+        let passwords = PasswordHasher::new(config.password_hashing_threads);
         if let Err(err) = passwords.warm_up().await {
             tracing::warn!(%err, "could not precompute the dummy password hash");
         }
@@ -208,7 +207,7 @@ impl Application {
         let feed = verified_keys.start_feed(db.clone());
         let rate_limits = Arc::new(ApiRateLimiter::new(config.rate_limits));
         log_api_settings(&config, feed.mode);
-        let state = AppState {
+        let state = AppState::new(SharedState {
             db: db.clone(),
             leptos_options: leptos_options(&config, address),
             sessions: Arc::new(config.sessions),
@@ -220,7 +219,7 @@ impl Application {
             invalidator: verified_keys.invalidator(),
             verified_keys: verified_keys.clone(),
             rate_limits: rate_limits.clone(),
-        };
+        });
         let store = DbSessionStore::new(db.clone());
         spawn_housekeeping(store.clone(), login_throttle, rate_limits);
         let router = router(&config, state, store);

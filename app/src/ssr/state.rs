@@ -1,4 +1,4 @@
-use std::{sync::Arc, time::Duration};
+use std::{ops::Deref, sync::Arc, time::Duration};
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -13,9 +13,28 @@ use super::{
     setup_gate::SetupGate,
 };
 
-/// Everything request handlers and server functions share. Cheap to clone.
+/// Everything request handlers and server functions share. One `Arc`: axum clones the
+/// state for every extractor and middleware of every request, and cloning the parts one
+/// by one (the caches alone hold dozens of `Arc`s and channel handles) was a third of
+/// `/v1`'s CPU time in the profile (docs/PERFORMANCE.md).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<SharedState>);
+
+impl AppState {
+    pub fn new(shared: SharedState) -> Self {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl Deref for AppState {
+    type Target = SharedState;
+
+    fn deref(&self) -> &SharedState {
+        &self.0
+    }
+}
+
+pub struct SharedState {
     pub db: DatabaseConnection,
     pub leptos_options: LeptosOptions,
     pub sessions: Arc<SessionSettings>,

@@ -60,23 +60,39 @@ pub struct Declaration {
     pub access: Access,
 }
 
-/// The declarations, looked up per request by method and matched path.
+/// What the table says about a request's method and matched path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    /// Declared; `route` is the path template, shared (a metrics label, no allocation).
+    Declared { access: Access, route: Arc<str> },
+    /// The path is declared for other methods only (405).
+    OtherMethod { route: Arc<str> },
+    /// Not a declared path (404).
+    Unknown,
+}
+
+/// The declarations, looked up per request by matched path, then method (without
+/// allocating: this runs on every `/v1` request).
 #[derive(Debug, Default)]
 pub struct AccessTable {
-    by_route: HashMap<(Method, String), Access>,
+    by_path: HashMap<Arc<str>, Vec<(Method, Access)>>,
     declarations: Vec<Declaration>,
 }
 
 impl AccessTable {
-    pub fn access(&self, method: &Method, path: &str) -> Option<Access> {
-        self.by_route
-            .get(&(method.clone(), path.to_owned()))
-            .copied()
-    }
-
-    /// Whether some other method is declared on this path (then the answer is 405).
-    pub fn knows_path(&self, path: &str) -> bool {
-        self.declarations.iter().any(|d| d.path == path)
+    pub fn lookup(&self, method: &Method, path: &str) -> Lookup {
+        let Some((route, methods)) = self.by_path.get_key_value(path) else {
+            return Lookup::Unknown;
+        };
+        match methods.iter().find(|(declared, _)| declared == method) {
+            Some(&(_, access)) => Lookup::Declared {
+                access,
+                route: route.clone(),
+            },
+            None => Lookup::OtherMethod {
+                route: route.clone(),
+            },
+        }
     }
 
     pub fn declarations(&self) -> &[Declaration] {
@@ -107,8 +123,10 @@ impl ApiRoutes {
         self.router = self.router.route(path, on(verb.filter(), handler));
         let full = format!("{}{path}", self.prefix);
         self.table
-            .by_route
-            .insert((verb.method(), full.clone()), access);
+            .by_path
+            .entry(Arc::from(full.as_str()))
+            .or_default()
+            .push((verb.method(), access));
         self.table.declarations.push(Declaration {
             verb,
             path: full,
@@ -123,5 +141,42 @@ impl ApiRoutes {
 
     pub fn finish(self) -> (Router<AppState>, Arc<AccessTable>) {
         (self.router, Arc::new(self.table))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_is_looked_up_by_path_then_method() {
+        let (_, table) = ApiRoutes::new("/v1")
+            .route(Verb::Get, "/things", Access::AnyKey, || async {})
+            .route(
+                Verb::Post,
+                "/things",
+                Access::Scope(Scope::ClientsWrite),
+                || async {},
+            )
+            .finish();
+        assert_eq!(
+            table.lookup(&Method::GET, "/v1/things"),
+            Lookup::Declared {
+                access: Access::AnyKey,
+                route: Arc::from("/v1/things"),
+            }
+        );
+        assert!(matches!(
+            table.lookup(&Method::POST, "/v1/things"),
+            Lookup::Declared {
+                access: Access::Scope(Scope::ClientsWrite),
+                ..
+            }
+        ));
+        assert!(matches!(
+            table.lookup(&Method::DELETE, "/v1/things"),
+            Lookup::OtherMethod { .. }
+        ));
+        assert_eq!(table.lookup(&Method::GET, "/v1/other"), Lookup::Unknown);
     }
 }

@@ -1,0 +1,216 @@
+//! Authentication and authorization of every `/v1` request, in this order:
+//! bearer token → verification (parse + checksum, keyed hash, cached lookup, revoked,
+//! expired, address, creator, plan) → rate limits (key and organization, per mode) →
+//! the route's declared access → handler → usage count, once the status is known.
+
+mod authenticate;
+mod bearer;
+mod caller;
+
+use std::{net::IpAddr, sync::Arc};
+
+use app::{
+    model::key_allows,
+    ssr::{
+        key_cache::record::KeySnapshot,
+        rate_limit::Allowance,
+        services::{
+            audit::{self, Actor, NewAuditEvent},
+            keys::action,
+        },
+        state::AppState,
+    },
+};
+use axum::{
+    extract::{MatchedPath, Request, State},
+    http::{HeaderValue, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use chrono::Utc;
+use metrics::SharedString;
+use serde_json::json;
+
+pub use self::{authenticate::log_refusal_summary, caller::Caller};
+use self::{
+    authenticate::{authenticate, client_ip},
+    bearer::{Bearer, bearer},
+};
+use crate::metrics::{V1_RATE_LIMITED, V1_REQUESTS, V1_VERIFICATION_SECONDS};
+
+use super::{
+    error::ApiError,
+    routes::{Access, AccessTable, Lookup},
+};
+
+#[derive(Clone)]
+pub struct GuardState {
+    pub app: AppState,
+    pub table: Arc<AccessTable>,
+}
+
+/// Denies by default: a request reaches a handler only if its route is declared and
+/// the verified key holds the declared access.
+pub async fn guard(State(state): State<GuardState>, request: Request, next: Next) -> Response {
+    let lookup = match request.extensions().get::<MatchedPath>() {
+        Some(path) => state.table.lookup(request.method(), path.as_str()),
+        None => Lookup::Unknown,
+    };
+    let route = match &lookup {
+        Lookup::Declared {
+            access: Access::Public,
+            ..
+        } => return next.run(request).await,
+        Lookup::Declared { route, .. } | Lookup::OtherMethod { route } => {
+            SharedString::from(route.clone())
+        }
+        Lookup::Unknown => SharedString::const_str("unmatched"),
+    };
+    let response = guarded(&state.app, lookup, request, next).await;
+    metrics::counter!(
+        V1_REQUESTS,
+        "route" => route,
+        "status" => status_label(response.status())
+    )
+    .increment(1);
+    response
+}
+
+/// The status as a metrics label, without an allocation for the statuses `/v1` sends.
+fn status_label(status: StatusCode) -> SharedString {
+    let known = match status.as_u16() {
+        200 => "200",
+        201 => "201",
+        204 => "204",
+        400 => "400",
+        401 => "401",
+        403 => "403",
+        404 => "404",
+        405 => "405",
+        409 => "409",
+        413 => "413",
+        415 => "415",
+        422 => "422",
+        429 => "429",
+        500 => "500",
+        503 => "503",
+        _ => return SharedString::from_owned(status.as_str().to_owned()),
+    };
+    SharedString::const_str(known)
+}
+
+async fn guarded(app: &AppState, lookup: Lookup, mut request: Request, next: Next) -> Response {
+    let ip = client_ip(&request);
+    let token = match bearer(request.headers()) {
+        Bearer::Missing => return ApiError::MissingAuthorization.into_response(),
+        Bearer::Unusable => return ApiError::InvalidToken.into_response(),
+        Bearer::Token(token) => token,
+    };
+    let now = Utc::now();
+    let started = std::time::Instant::now();
+    let verified = authenticate(app, token, ip, now).await;
+    metrics::histogram!(V1_VERIFICATION_SECONDS).record(started.elapsed().as_secs_f64());
+    let verified = match verified {
+        Ok(verified) => verified,
+        Err(refusal) => return refusal,
+    };
+    let subject = verified.subject;
+    let key = verified.key.clone();
+    let allowance =
+        match app
+            .rate_limits
+            .admit(key.organization.plan, key.id, key.organization.id, key.mode)
+        {
+            Ok(allowance) => allowance,
+            Err(exceeded) => {
+                metrics::counter!(V1_RATE_LIMITED, "reason" => "quota").increment(1);
+                if app.rate_limits.first_violation_in_window(key.id) {
+                    audit_rate_limited(app, &key, exceeded.limit, ip);
+                }
+                let mut response = ApiError::TooManyRequests {
+                    retry_after_seconds: exceeded.retry_after_seconds,
+                }
+                .into_response();
+                set_rate_limit_headers(
+                    &mut response,
+                    Allowance {
+                        limit: exceeded.limit,
+                        remaining: 0,
+                        reset_seconds: exceeded.retry_after_seconds,
+                    },
+                );
+                app.usage
+                    .record(subject, response.status().as_u16(), ip, now);
+                return response;
+            }
+        };
+
+    let mut response = match lookup {
+        Lookup::Declared {
+            access: Access::Public | Access::AnyKey,
+            ..
+        } => {
+            request.extensions_mut().insert(Caller::new(verified, ip));
+            next.run(request).await
+        }
+        Lookup::Declared {
+            access: Access::Scope(scope),
+            ..
+        } => {
+            if key_allows(&key.scopes, verified.acting_role, scope) {
+                request.extensions_mut().insert(Caller::new(verified, ip));
+                next.run(request).await
+            } else {
+                ApiError::Forbidden.into_response()
+            }
+        }
+        Lookup::OtherMethod { .. } => ApiError::MethodNotAllowed.into_response(),
+        Lookup::Unknown => ApiError::NotFound.into_response(),
+    };
+    if let Some(allowance) = allowance {
+        set_rate_limit_headers(&mut response, allowance);
+    }
+    app.usage
+        .record(subject, response.status().as_u16(), ip, Utc::now());
+    response
+}
+
+fn set_rate_limit_headers(response: &mut Response, allowance: Allowance) {
+    let headers = response.headers_mut();
+    headers.reserve(3);
+    headers.insert("ratelimit-limit", HeaderValue::from(allowance.limit));
+    headers.insert(
+        "ratelimit-remaining",
+        HeaderValue::from(allowance.remaining),
+    );
+    headers.insert(
+        "ratelimit-reset",
+        HeaderValue::from(allowance.reset_seconds),
+    );
+}
+
+/// Written off the request path, at most once per key and window.
+fn audit_rate_limited(app: &AppState, key: &KeySnapshot, limit: u32, ip: Option<IpAddr>) {
+    let db = app.db.clone();
+    let event = NewAuditEvent {
+        org_id: Some(key.organization.id),
+        actor: Actor::ApiKey {
+            id: key.id,
+            name: key.name.clone(),
+        },
+        action: action::RATE_LIMITED,
+        target: Some(("api_key", key.id.to_string())),
+        data: json!({
+            "name": key.name,
+            "mode": key.mode.as_str(),
+            "limit": limit,
+            "windowSeconds": app.rate_limits.settings().window.as_secs(),
+        }),
+        ip,
+    };
+    tokio::spawn(async move {
+        if let Err(err) = audit::record(&db, event).await {
+            tracing::warn!(%err, "could not audit a rate-limited key");
+        }
+    });
+}
