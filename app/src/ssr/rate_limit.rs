@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::{
     model::{Mode, Plan},
-    ssr::auth::throttle::network_of,
+    ssr::auth::throttle::{network_of, quota_over},
 };
 
 /// Requests per window for each plan with API access (Starter has none).
@@ -88,20 +88,13 @@ struct PlanBuckets {
 
 impl PlanBuckets {
     fn new(limit: NonZeroU32, window: Duration) -> Self {
-        let quota = quota(limit, window);
+        let quota = quota_over(limit, window);
         PlanBuckets {
             limit: limit.get(),
             per_key: RateLimiter::keyed(quota).with_middleware(),
             per_org: RateLimiter::keyed(quota).with_middleware(),
         }
     }
-}
-
-fn quota(limit: NonZeroU32, window: Duration) -> Quota {
-    let period = (window / limit.get()).max(Duration::from_nanos(1));
-    Quota::with_period(period)
-        .unwrap_or_else(|| Quota::per_second(limit))
-        .allow_burst(limit)
 }
 
 fn whole_seconds_at_least_one(wait: Duration) -> u64 {
@@ -129,7 +122,7 @@ impl ApiRateLimiter {
             professional: PlanBuckets::new(settings.professional, settings.window),
             business: PlanBuckets::new(settings.business, settings.window),
             enterprise: PlanBuckets::new(settings.enterprise, settings.window),
-            failed_by_address: RateLimiter::keyed(quota(failures, Duration::from_secs(60))),
+            failed_by_address: RateLimiter::keyed(quota_over(failures, Duration::from_secs(60))),
             blocked: moka::sync::Cache::builder()
                 .max_capacity(100_000)
                 .time_to_live(Duration::from_secs(60) / failures.get())

@@ -36,18 +36,23 @@ pub fn network_of(ip: IpAddr) -> IpAddr {
     }
 }
 
-fn quota(attempts: NonZeroU32, window: Duration) -> Quota {
-    let period = window / attempts.get();
-    Quota::with_period(period.max(Duration::from_millis(1)))
-        .unwrap_or_else(|| Quota::per_second(attempts))
-        .allow_burst(attempts)
+/// `limit` cells per `window`, refilled evenly, the whole window's worth usable at once.
+/// Shared by the sign-in throttle and the `/v1` rate limits.
+pub fn quota_over(limit: NonZeroU32, window: Duration) -> Quota {
+    let period = (window / limit.get()).max(Duration::from_nanos(1));
+    Quota::with_period(period)
+        .unwrap_or_else(|| Quota::per_second(limit))
+        .allow_burst(limit)
 }
 
 impl LoginThrottle {
     pub fn new(settings: ThrottleSettings) -> Self {
         Self {
-            per_account: RateLimiter::keyed(quota(settings.attempts_per_account, settings.window)),
-            per_ip: RateLimiter::keyed(quota(settings.attempts_per_ip, settings.window)),
+            per_account: RateLimiter::keyed(quota_over(
+                settings.attempts_per_account,
+                settings.window,
+            )),
+            per_ip: RateLimiter::keyed(quota_over(settings.attempts_per_ip, settings.window)),
             clock: DefaultClock::default(),
         }
     }

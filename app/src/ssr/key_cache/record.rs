@@ -16,7 +16,7 @@ use crate::{
     ssr::{
         entities::{api_key, membership, organization, workspace},
         keys::hash::{KEY_HASH_BYTES, KeyHasher},
-        services::keys::stored_scopes,
+        services::keys::{self, stored_scopes},
     },
 };
 
@@ -58,16 +58,8 @@ pub struct KeySnapshot {
 }
 
 impl KeySnapshot {
-    /// The one definition of revoked and expired (`expires_at <= now`: refused at the
-    /// instant of expiry) for verification; lists use `keys::status_of` on the same rule.
     pub fn status(&self, now: DateTime<Utc>) -> KeyStatus {
-        if self.revoked {
-            KeyStatus::Revoked
-        } else if self.expires_at.is_some_and(|at| at <= now) {
-            KeyStatus::Expired
-        } else {
-            KeyStatus::Active
-        }
+        keys::status_at(self.revoked, self.expires_at, now)
     }
 
     pub fn address_allowed(&self, ip: Option<IpAddr>) -> bool {

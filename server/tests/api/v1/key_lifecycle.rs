@@ -1,7 +1,7 @@
 //! The key lifecycle as an integration sees it on `/v1`.
 
 use app::{
-    model::{Mode, Plan, Role, Scope},
+    model::{ApiKeySummary, Mode, Plan, Role, Scope},
     ssr::{
         keys::hash::KeyHasher,
         services::{
@@ -40,23 +40,41 @@ fn new_key(scopes: &[Scope]) -> NewKey {
     }
 }
 
-async fn roll(app: &TestApp, org: uuid::Uuid, key_id: uuid::Uuid, grace: Grace) -> keys::IssuedKey {
-    let hasher: KeyHasher = key_hasher();
-    keys::roll_key(
+async fn edit(
+    app: &TestApp,
+    org: uuid::Uuid,
+    key_id: uuid::Uuid,
+    changes: KeyChanges,
+) -> Result<ApiKeySummary, keys::KeyError> {
+    keys::update_key(
         &app.db,
-        &KeyIssuer {
-            hasher: &hasher,
-            brand: "kw",
-            invalidator: &app.invalidator,
-        },
+        &app.invalidator,
         org,
         key_id,
-        grace,
+        changes,
         SYSTEM,
         None,
     )
     .await
-    .expect("rolled")
+}
+
+async fn try_roll(
+    app: &TestApp,
+    org: uuid::Uuid,
+    key_id: uuid::Uuid,
+    grace: Grace,
+) -> Result<keys::IssuedKey, keys::KeyError> {
+    let hasher: KeyHasher = key_hasher();
+    let issuer = KeyIssuer {
+        hasher: &hasher,
+        brand: "kw",
+        invalidator: &app.invalidator,
+    };
+    keys::roll_key(&app.db, &issuer, org, key_id, grace, SYSTEM, None).await
+}
+
+async fn roll(app: &TestApp, org: uuid::Uuid, key_id: uuid::Uuid, grace: Grace) -> keys::IssuedKey {
+    try_roll(app, org, key_id, grace).await.expect("rolled")
 }
 
 #[tokio::test]
@@ -113,17 +131,14 @@ async fn a_cached_key_works_until_its_expiry_instant_and_not_at_it() {
         .await
         .unwrap();
     let expires_at = Utc::now() + Duration::seconds(2);
-    keys::update_key(
-        &app.db,
-        &app.invalidator,
+    edit(
+        &app,
         ada.org.org_id,
         issued.key.id,
         KeyChanges {
             expiry: Some(Expiry::At(expires_at)),
             ..Default::default()
         },
-        SYSTEM,
-        None,
     )
     .await
     .unwrap();
@@ -155,21 +170,7 @@ async fn during_a_roll_grace_both_keys_work_and_rolling_now_retires_the_old_one(
     assert_eq!(whoami(&app, &old.secret).await.0, 200);
     assert_eq!(whoami(&app, &new.secret).await.0, 200);
     // A key is rolled once; its replacement is what to roll next.
-    let hasher = key_hasher();
-    let again = keys::roll_key(
-        &app.db,
-        &KeyIssuer {
-            hasher: &hasher,
-            brand: "kw",
-            invalidator: &app.invalidator,
-        },
-        ada.org.org_id,
-        old.key.id,
-        Grace::Now,
-        SYSTEM,
-        None,
-    )
-    .await;
+    let again = try_roll(&app, ada.org.org_id, old.key.id, Grace::Now).await;
     assert!(
         matches!(again, Err(keys::KeyError::Conflict(_))),
         "{:?}",
@@ -323,34 +324,28 @@ async fn an_edit_of_scopes_or_allowlist_applies_to_the_next_request() {
             .0,
         200
     );
-    keys::update_key(
-        &app.db,
-        &app.invalidator,
+    edit(
+        &app,
         ada.org.org_id,
         issued.key.id,
         KeyChanges {
             scopes: Some(vec![Scope::AuditRead]),
             ..Default::default()
         },
-        SYSTEM,
-        None,
     )
     .await
     .unwrap();
     let (status, body) = call(&app, Method::GET, "/clients", Some(&issued.secret), None).await;
     assert_eq!((status, body.as_str()), (403, FORBIDDEN));
 
-    keys::update_key(
-        &app.db,
-        &app.invalidator,
+    edit(
+        &app,
         ada.org.org_id,
         issued.key.id,
         KeyChanges {
             allowed_ips: Some(Some(vec!["10.0.0.0/8".into()])),
             ..Default::default()
         },
-        SYSTEM,
-        None,
     )
     .await
     .unwrap();
@@ -360,17 +355,14 @@ async fn an_edit_of_scopes_or_allowlist_applies_to_the_next_request() {
         (401, INVALID_TOKEN),
         "127.0.0.1 is not in 10/8"
     );
-    keys::update_key(
-        &app.db,
-        &app.invalidator,
+    edit(
+        &app,
         ada.org.org_id,
         issued.key.id,
         KeyChanges {
             allowed_ips: Some(Some(vec!["127.0.0.1".into()])),
             ..Default::default()
         },
-        SYSTEM,
-        None,
     )
     .await
     .unwrap();
@@ -406,47 +398,27 @@ async fn revoked_and_expired_keys_cannot_be_edited_or_rolled() {
     )
     .await
     .unwrap();
-    let edit = keys::update_key(
-        &app.db,
-        &app.invalidator,
+    let edited = edit(
+        &app,
         ada.org.org_id,
         issued.key.id,
         KeyChanges {
             name: Some("renamed".into()),
             ..Default::default()
         },
-        SYSTEM,
-        None,
     )
     .await;
-    assert!(matches!(edit, Err(keys::KeyError::Conflict(_))));
-    let hasher = key_hasher();
-    let rolled = keys::roll_key(
-        &app.db,
-        &KeyIssuer {
-            hasher: &hasher,
-            brand: "kw",
-            invalidator: &app.invalidator,
-        },
-        ada.org.org_id,
-        issued.key.id,
-        Grace::Now,
-        SYSTEM,
-        None,
-    )
-    .await;
+    assert!(matches!(edited, Err(keys::KeyError::Conflict(_))));
+    let rolled = try_roll(&app, ada.org.org_id, issued.key.id, Grace::Now).await;
     assert!(matches!(rolled, Err(keys::KeyError::Conflict(_))));
-    let foreign = keys::update_key(
-        &app.db,
-        &app.invalidator,
+    let foreign = edit(
+        &app,
         uuid::Uuid::now_v7(),
         issued.key.id,
         KeyChanges {
             name: Some("renamed".into()),
             ..Default::default()
         },
-        SYSTEM,
-        None,
     )
     .await;
     assert!(matches!(foreign, Err(keys::KeyError::NotFound)));

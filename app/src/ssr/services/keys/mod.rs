@@ -219,14 +219,22 @@ pub fn stored_scopes(value: &serde_json::Value) -> Vec<Scope> {
 
 /// The one definition of revoked and expired (`expires_at <= now`: refused at the
 /// instant of expiry), shared by lists and by verification.
-pub fn status_of(key: &api_key::Model, now: DateTime<Utc>) -> KeyStatus {
-    if key.revoked_at.is_some() {
+pub fn status_at(
+    revoked: bool,
+    expires_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> KeyStatus {
+    if revoked {
         KeyStatus::Revoked
-    } else if key.expires_at.is_some_and(|at| at <= now) {
+    } else if expires_at.is_some_and(|at| at <= now) {
         KeyStatus::Expired
     } else {
         KeyStatus::Active
     }
+}
+
+pub fn status_of(key: &api_key::Model, now: DateTime<Utc>) -> KeyStatus {
+    status_at(key.revoked_at.is_some(), key.expires_at, now)
 }
 
 pub fn summary(key: &api_key::Model, now: DateTime<Utc>) -> ApiKeySummary {
@@ -251,22 +259,6 @@ pub fn summary(key: &api_key::Model, now: DateTime<Utc>) -> ApiKeySummary {
             .map(|networks| serde_json::from_value(networks.clone()).unwrap_or_default()),
         status: status_of(key, now),
     }
-}
-
-/// Whether a request from `ip` may use the key. A key without an allowlist accepts
-/// any address; with one, an unknown address is refused.
-pub fn address_allowed(key: &api_key::Model, ip: Option<IpAddr>) -> bool {
-    let Some(allowlist) = &key.allowed_ips else {
-        return true;
-    };
-    let Some(ip) = ip else {
-        return false;
-    };
-    let networks: Vec<String> = serde_json::from_value(allowlist.clone()).unwrap_or_default();
-    networks
-        .iter()
-        .filter_map(|network| network.parse::<ipnet::IpNet>().ok())
-        .any(|network| network.contains(&ip))
 }
 
 /// Keys that count against the plan: not revoked, not expired, and not the old half
