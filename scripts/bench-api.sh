@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# `make bench`, part 2: /v1 against PostgreSQL with load from wrk (Debian's package).
-# Builds the server with the `bench` feature into a target directory of its own (never
-# the normal release binary), starts two servers on a fresh database and writes
-# bench/results/v1.md. Ratios within one run are what to compare.
+# `make bench`, part 2: /v1 against PostgreSQL with load from wrk (Debian's package) and
+# oha (crates.io, for request counts and fixed rates). Builds the server with the `bench`
+# feature into a target directory of its own (never the normal release binary), starts
+# two servers on a fresh database and writes bench/results/v1.md (bench/report_v1.py).
+# Ratios within one run are what to compare.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,11 +13,19 @@ if ! command -v wrk >/dev/null; then
   log "installing wrk"
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wrk
 fi
+OHA_VERSION="1.15.0" # rust-version 1.88: builds on the workspace's 1.95
+if ! oha --version 2>/dev/null | grep -q "$OHA_VERSION"; then
+  log "installing oha $OHA_VERSION (a few minutes, once)"
+  CARGO_TARGET_DIR="${KEYWARD_TOOLS_TARGET_DIR:-$HOME/.cache/keyward-tools-target}" \
+    cargo install "oha@$OHA_VERSION" --locked -q
+fi
 scripts/setup-system.sh
 
 BENCH_TARGET="${CARGO_TARGET_DIR:-target}/bench"
 log "building the bench server (release, --features bench) into $BENCH_TARGET"
-CARGO_TARGET_DIR="$BENCH_TARGET" cargo build --release -p server --features bench -q
+# Line tables only: `perf report` can name functions; the code generated is the same.
+CARGO_TARGET_DIR="$BENCH_TARGET" CARGO_PROFILE_RELEASE_DEBUG=line-tables-only \
+  cargo build --release -p server --features bench -q
 SERVER_BIN="$BENCH_TARGET/release/server"
 
 ADMIN_URL="${KEYWARD_TEST_POSTGRES_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}"
@@ -35,23 +44,29 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 export DATABASE_URL="${ADMIN_URL%/*}/$DB_NAME"
 export KEYWARD_DATA_DIR="$RUN_DIR/data"
 export KEYWARD_KEY_PEPPER="bench-pepper-0123456789abcdef0123456789"
-# Quotas far above what wrk can send, so the limiter runs but never refuses.
+# Quotas far above what the load can send, so the limiters run but never refuse.
 export KEYWARD_RATE_LIMIT_BUSINESS=1000000000
 export KEYWARD_FAILED_KEYS_PER_IP_PER_MINUTE=1000000000
+export KEYWARD_LOGIN_ATTEMPTS_PER_ACCOUNT=100000
+export KEYWARD_LOGIN_ATTEMPTS_PER_IP=100000
 export RUST_LOG=warn
+PASSWORD="bench password with spaces"
+FIGURES="$RUN_DIR/figures"
+figure() { echo "$1=$2" >> "$FIGURES"; } # <name> <value>
+secret_of() { python3 -c 'import json, sys; print(json.load(sys.stdin)["secret"])'; }
 
-echo "bench password with spaces" | "$SERVER_BIN" admin create-owner --org "Bench" --email bench@example.com >/dev/null
-KEY="$("$SERVER_BIN" keys create --org bench --name bench --mode live --scopes '*' \
-  | python3 -c 'import json, sys; print(json.load(sys.stdin)["secret"])')"
+echo "$PASSWORD" | "$SERVER_BIN" admin create-owner --org "Bench" --email bench@example.com >/dev/null
+KEY="$("$SERVER_BIN" keys create --org bench --name bench --mode live --scopes '*' | secret_of)"
 
-start_server() { # <port> <log>
-  LEPTOS_SITE_ADDR="127.0.0.1:$1" "$SERVER_BIN" serve 2>"$2" &
+start_server() { # <port> <log> [VAR=value...]
+  local port="$1" log_file="$2"; shift 2
+  env "$@" LEPTOS_SITE_ADDR="127.0.0.1:$port" "$SERVER_BIN" serve 2>"$log_file" &
   PIDS+=($!)
   for _ in $(seq 1 100); do
-    curl -fsS "http://127.0.0.1:$1/healthz" >/dev/null 2>&1 && return 0
+    curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && return 0
     sleep 0.2
   done
-  log "server on $1 did not start"; cat "$2" >&2; exit 1
+  log "server on $port did not start"; cat "$log_file" >&2; exit 1
 }
 PORT_A="$(free_port)"; start_server "$PORT_A" "$RUN_DIR/a.log"
 PORT_B="$(free_port)"; start_server "$PORT_B" "$RUN_DIR/b.log"
@@ -72,85 +87,138 @@ rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
 p50, p99 = ms("50%"), ms("99%")
 print(f"{rps:.0f} {p50:.3f} {p99:.3f}")'
 }
-run_wrk() { # <path> → figures
-  wrk -t1 -c32 -d"${DURATION}s" --latency -H "$AUTH" "$BASE$1" | tee -a "$RUN_DIR/wrk.log" | wrk_figures
+run_wrk() { # <base> <path> <auth header> → figures
+  wrk -t1 -c32 -d"${DURATION}s" --latency -H "$3" "$1$2" | tee -a "$RUN_DIR/wrk.log" | wrk_figures
+}
+# oha's JSON summary → "req/s p50_ms p99_ms non_2xx"
+oha_figures() {
+  python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+codes = s.get("statusCodeDistribution", {})
+failed = sum(n for code, n in codes.items() if not code.startswith("2"))
+p = s["latencyPercentiles"]
+rps, p50, p99 = s["summary"]["requestsPerSec"], p["p50"] * 1000, p["p99"] * 1000
+print(f"{rps:.0f} {p50:.3f} {p99:.3f} {failed}")'
 }
 
 log "warming up"
 wrk -t1 -c32 -d2s -H "$AUTH" "$BASE/v1/whoami" >/dev/null
 wrk -t1 -c32 -d2s -H "$AUTH" "$BASE/v1/bench/whoami" >/dev/null
+
 log "1. /v1/whoami with and without authentication"
-read -r AUTH_RPS AUTH_P50 AUTH_P99 <<<"$(run_wrk /v1/whoami)"
-read -r OPEN_RPS OPEN_P50 OPEN_P99 <<<"$(run_wrk /v1/bench/whoami)"
-read -r AUTH2_RPS AUTH2_P50 AUTH2_P99 <<<"$(run_wrk /v1/whoami)"
-read -r OPEN2_RPS OPEN2_P50 OPEN2_P99 <<<"$(run_wrk /v1/bench/whoami)"
+for round in 1 2; do
+  read -r rps p50 p99 <<<"$(run_wrk "$BASE" /v1/whoami "$AUTH")"
+  figure "auth_$round" "$rps $p50 $p99"
+  read -r rps p50 p99 <<<"$(run_wrk "$BASE" /v1/bench/whoami "$AUTH")"
+  figure "open_$round" "$rps $p50 $p99"
+done
 
 log "2. statements during 10,000 warm requests"
-sleep 6 # let a usage flush from the load above pass
-BEFORE="$(curl -fsS "$BASE/v1/bench/statements")"
+sleep 6 # let the usage flush of the load above pass
+statements() { curl -fsS "$BASE/v1/bench/statements" | python3 -c 'import json, sys; s = json.load(sys.stdin); print(s["reads"], s["writes"])'; }
+read -r READS_BEFORE WRITES_BEFORE <<<"$(statements)"
 STARTED=$(date +%s.%N)
-BENCH_REQUESTS=10000 BENCH_THREADS=1 wrk -t1 -c32 -d60s -s bench/wrk/count.lua -H "$AUTH" "$BASE/v1/whoami" > "$RUN_DIR/count.log"
+oha -n 10000 -c 32 --no-tui --output-format json -H "$AUTH" "$BASE/v1/whoami" > "$RUN_DIR/count.json"
 ELAPSED=$(python3 -c "import time; print(f'{time.time() - $STARTED:.2f}')")
-AFTER="$(curl -fsS "$BASE/v1/bench/statements")"
-SENT="$(grep -oE '^\s*[0-9]+ requests in' "$RUN_DIR/count.log" | grep -oE '[0-9]+')"
-read -r READS WRITES <<<"$(python3 -c "
-import json; b = json.loads('$BEFORE'); a = json.loads('$AFTER')
-print(a['reads'] - b['reads'], a['writes'] - b['writes'])")"
+read -r READS_AFTER WRITES_AFTER <<<"$(statements)"
+figure statements "$((READS_AFTER - READS_BEFORE)) $((WRITES_AFTER - WRITES_BEFORE)) $ELAPSED"
+# The same window with no requests: what the heartbeat alone writes.
+read -r READS_BEFORE WRITES_BEFORE <<<"$(statements)"
+sleep "$ELAPSED"
+read -r READS_AFTER WRITES_AFTER <<<"$(statements)"
+figure idle_statements "$((READS_AFTER - READS_BEFORE)) $((WRITES_AFTER - WRITES_BEFORE))"
 
-log "3. revoke through another process, time until server B refuses (20 trials)"
+log "3. revoke through another process, time until server B refuses (${BENCH_TRIALS:-20} trials)"
 python3 bench/revoke_propagation.py "$SERVER_BIN" "$PORT_B" bench "${BENCH_TRIALS:-20}" > "$RUN_DIR/propagation.jsonl"
-read -r PROP_MEDIAN PROP_MAX <<<"$(python3 -c "
+figure propagation "$(python3 -c "
 import json, statistics
 ms = [json.loads(line)['ms'] for line in open('$RUN_DIR/propagation.jsonl')]
-print(f'{statistics.median(ms):.1f} {max(ms):.1f}')")"
+print(f'{statistics.median(ms):.1f} {max(ms):.1f} {len(ms)}')")"
+
+log "4. /v1 p99 at a fixed rate, alone and while 20 sign-ins run"
+# Half the throughput measured in 1: a load the server carries with room to spare.
+RATE="$(awk -F'[= ]' '/^auth_1=/ {printf "%d", $2 / 2}' "$FIGURES")"
+fixed_rate() { # <base> → figures
+  oha -z "${DURATION}s" -q "$RATE" -c 32 --latency-correction --no-tui --output-format json \
+    -H "$AUTH" "$1/v1/whoami" | oha_figures
+}
+sign_ins() { # <base>: 20 at once, the password checked by argon2 each time
+  sleep 1
+  oha -n 20 -c 20 --no-tui --output-format json -m POST \
+    -H "Origin: $1" -H "Accept: application/json" -T application/x-www-form-urlencoded \
+    -d "email=bench%40example.com&password=bench+password+with+spaces" "$1/api/login" \
+    > "$RUN_DIR/sign-ins.json"
+}
+# Each password-hashing concurrency on a server of its own, started for this item only.
+for threads in 1 2; do
+  port="$(free_port)"
+  start_server "$port" "$RUN_DIR/hashing-$threads.log" KEYWARD_PASSWORD_HASHING_THREADS="$threads"
+  base="http://127.0.0.1:$port"
+  wrk -t1 -c32 -d2s -H "$AUTH" "$base/v1/whoami" >/dev/null
+  for round in 1 2; do
+    figure "rate_alone_${threads}_$round" "$(fixed_rate "$base")"
+    sign_ins "$base" &
+    SIGNING=$!
+    figure "rate_signins_${threads}_$round" "$(fixed_rate "$base")"
+    wait "$SIGNING"
+    figure "signins_${threads}_$round" "$(oha_figures < "$RUN_DIR/sign-ins.json")"
+  done
+  kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true; unset 'PIDS[-1]'
+done
+figure rate "$RATE"
+
+log "5. one organization with 100,000 keys"
+echo "$PASSWORD" | "$SERVER_BIN" admin create-owner --org "Small" --email small@example.com >/dev/null
+SMALL_KEY="$("$SERVER_BIN" keys create --org small --name small --mode live --scopes '*' | secret_of)"
+for i in $(seq 1 9); do "$SERVER_BIN" keys create --org small --name "small $i" --mode live --scopes '*' >/dev/null; done
+psql "$DATABASE_URL" -q -v ON_ERROR_STOP=1 -f bench/sql/hundred_thousand_keys.sql
+figure key_count "$(psql "$DATABASE_URL" -Atc "SELECT COUNT(*) FROM api_keys k JOIN organizations o ON o.id = k.org_id WHERE o.slug = 'bench'")"
+COOKIES="$RUN_DIR/cookies"
+curl -fsS -c "$COOKIES" -H "Origin: $BASE" -H "Accept: application/json" \
+  --data-urlencode "email=bench@example.com" --data-urlencode "password=$PASSWORD" "$BASE/api/login" >/dev/null
+SESSION="$(sed 's/^#HttpOnly_//' "$COOKIES" | awk '!/^#/ && NF >= 7 {print $6 "=" $7}' | head -1)"
+[ -n "$SESSION" ] || { log "sign-in for the key list failed"; exit 1; }
+DEEP_CURSOR="$(psql "$DATABASE_URL" -Atc "SELECT replace(k.id::text, '-', '') FROM api_keys k JOIN organizations o ON o.id = k.org_id WHERE o.slug = 'bench' ORDER BY k.id DESC OFFSET 99000 LIMIT 1")"
+list_page() { # <cursor or empty> → figures
+  local cursor='null'; [ -n "$1" ] && cursor="\"$1\""
+  oha -n "${BENCH_LIST_REQUESTS:-500}" -c 4 --no-tui --output-format json -m POST \
+    -H "Origin: $BASE" -H "Accept: application/json" -H "Cookie: $SESSION" -T application/json \
+    -d "{\"query\":{\"status\":null,\"mode\":null,\"workspace_id\":null,\"search\":null,\"cursor\":$cursor}}" \
+    "$BASE/api/key_listing" | oha_figures
+}
+overview() {
+  oha -n "${BENCH_LIST_REQUESTS:-500}" -c 4 --no-tui --output-format json -m POST \
+    -H "Origin: $BASE" -H "Accept: application/json" -H "Cookie: $SESSION" \
+    -T application/x-www-form-urlencoded "$BASE/api/keys_overview" | oha_figures
+}
+figure list_first "$(list_page "")"
+figure list_deep "$(list_page "$DEEP_CURSOR")"
+figure list_overview "$(overview)"
+wrk -t1 -c32 -d2s -H "Authorization: Bearer $SMALL_KEY" "$BASE/v1/whoami" >/dev/null
+for round in 1 2; do
+  figure "big_org_$round" "$(run_wrk "$BASE" /v1/whoami "$AUTH")"
+  figure "small_org_$round" "$(run_wrk "$BASE" /v1/whoami "Authorization: Bearer $SMALL_KEY")"
+done
 
 log "6. memory after random never-issued keys"
 TOKENS="${BENCH_RANDOM_TOKENS:-1000000}"
 python3 bench/make_tokens.py "$TOKENS" "$RUN_DIR/tokens.txt"
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 RSS_BEFORE="$(rss_kb "${PIDS[0]}")"
-BENCH_TOKENS="$RUN_DIR/tokens.txt" wrk -t1 -c32 -d"${BENCH_FLOOD_SECONDS:-60}s" -s bench/wrk/tokens.lua "$BASE/v1/whoami" > "$RUN_DIR/flood.log"
+# wrk has no request count: the script stops after one pass over the tokens and leaves
+# a mark; wrk prints its summary when interrupted.
+FLOOD_STARTED=$(date +%s.%N)
+BENCH_TOKENS="$RUN_DIR/tokens.txt" BENCH_DONE="$RUN_DIR/flood.done" \
+  wrk -t1 -c32 -d"${BENCH_FLOOD_LIMIT_SECONDS:-1800}s" -s bench/wrk/tokens.lua "$BASE/v1/whoami" > "$RUN_DIR/flood.log" &
+WRK=$!
+while kill -0 "$WRK" 2>/dev/null && [ ! -e "$RUN_DIR/flood.done" ]; do sleep 1; done
+kill -INT "$WRK" 2>/dev/null || true
+wait "$WRK" || true
+FLOOD_ELAPSED=$(python3 -c "import time; print(f'{time.time() - $FLOOD_STARTED:.0f}')")
 FLOODED="$(grep -oE '^\s*[0-9]+ requests in' "$RUN_DIR/flood.log" | grep -oE '[0-9]+')"
-RSS_AFTER="$(rss_kb "${PIDS[0]}")"
+figure flood "$TOKENS $FLOODED $FLOOD_ELAPSED $RSS_BEFORE $(rss_kb "${PIDS[0]}")"
 
-COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 mkdir -p bench/results
-python3 - "$@" > bench/results/v1.md <<PY
-auth, opened = float("$AUTH_RPS"), float("$OPEN_RPS")
-auth2, opened2 = float("$AUTH2_RPS"), float("$OPEN2_RPS")
-print("# /v1 benchmark (PostgreSQL, wrk)")
-print()
-print("$(date -u '+%Y-%m-%d %H:%M UTC'), commit $COMMIT, $(nproc) cores, release build with the")
-print("\`bench\` feature, one run; wrk -t1 -c32 on loopback on the same cores. Compare ratios.")
-print()
-print("## 1. Authentication overhead: /v1/whoami vs the same handler unauthenticated")
-print()
-print("| round | authenticated req/s | p50 ms | p99 ms | unauthenticated req/s | p50 ms | p99 ms | ratio |")
-print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-print(f"| 1 | {auth:.0f} | $AUTH_P50 | $AUTH_P99 | {opened:.0f} | $OPEN_P50 | $OPEN_P99 | **{auth / opened:.2f}** |")
-print(f"| 2 | {auth2:.0f} | $AUTH2_P50 | $AUTH2_P99 | {opened2:.0f} | $OPEN2_P50 | $OPEN2_P99 | **{auth2 / opened2:.2f}** |")
-print()
-print("Target: ratio ≥ 0.90.")
-print()
-print("## 2. Database statements during warm authenticated requests")
-print()
-print(f"$SENT requests in ${ELAPSED} s (wrk stops at 10,000 responses; in-flight ones may add a few):")
-print(f"**$READS reads, $WRITES writes** through the application's connection (heartbeats and usage")
-print("flushes included; the listener has a connection of its own). Target: 0 reads, ≤ 10 writes.")
-print()
-print("## 3. Revocation seen by a second server process")
-print()
-print(f"${BENCH_TRIALS:-20} trials, key revoked by the CLI (another process), server B polled until 401:")
-print(f"median **$PROP_MEDIAN ms**, max **$PROP_MAX ms**. Target: max ≤ 1000 ms.")
-print()
-print("## 6. Memory under a flood of random never-issued keys")
-print()
-print(f"$FLOODED requests with {int('$TOKENS'):,} distinct checksum-valid keys (per-IP limiter raised):")
-print(f"RSS $RSS_BEFORE kB before, **$RSS_AFTER kB** after (cache bounds: 100,000 known + 100,000 unknown).")
-print()
-print("Not measured yet: 4 (p99 under sign-ins at a fixed rate) and 5 (100,000-key organization).")
-print()
-print("Rerun: \`make bench\` (this part: scripts/bench-api.sh; BENCH_SECONDS, BENCH_TRIALS,")
-print("BENCH_RANDOM_TOKENS, BENCH_FLOOD_SECONDS tune it).")
-PY
+python3 bench/report_v1.py "$FIGURES" "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" > bench/results/v1.md
 cat bench/results/v1.md
