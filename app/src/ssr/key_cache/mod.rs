@@ -142,6 +142,14 @@ impl VerifiedKeys {
         Some(Some(cached.snapshot.clone()))
     }
 
+    /// Whether a key with this hash was found before (current or not). Only found keys
+    /// enter this part of the cache, so a forged hash never passes this test: while the
+    /// feed is not trusted, a known key may still be looked up from an address whose
+    /// failed-verification budget is spent (it shares a NAT with a flood, say).
+    pub fn holds(&self, hash: &KeyHash) -> bool {
+        self.known.contains_key(hash)
+    }
+
     /// The key with this keyed hash as the database knows it now (or knew it at most
     /// [`feed::TRUST_WINDOW`] ago, should the feed have broken silently).
     pub async fn lookup(

@@ -77,7 +77,9 @@ pub(super) async fn authenticate(
     let found = match app.verified_keys.peek(&hash).await {
         Some(found) => found,
         None => {
-            if let Some(retry_after_seconds) = app.rate_limits.address_blocked(ip) {
+            if !app.verified_keys.holds(&hash)
+                && let Some(retry_after_seconds) = app.rate_limits.address_blocked(ip)
+            {
                 metrics::counter!(V1_RATE_LIMITED, "reason" => "failed_keys").increment(1);
                 return Err(ApiError::TooManyRequests {
                     retry_after_seconds,

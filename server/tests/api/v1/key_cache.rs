@@ -176,3 +176,42 @@ async fn forged_keys_from_one_address_are_stopped_before_the_database_but_a_know
     let (status, _) = call(&app, Method::GET, "/whoami", Some(&secret), None).await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn a_known_key_from_a_blocked_address_is_still_looked_up_while_the_cache_is_not_trusted() {
+    if backend() != Backend::Postgres {
+        return; // Only a cut listener connection makes a running server distrust its cache.
+    }
+    let app = spawn_app_with(&[("KEYWARD_FAILED_KEYS_PER_IP_PER_MINUTE", "5")]).await;
+    app.wait_for_key_cache().await;
+    let ada = owner(&app, "ada@example.com").await;
+    let secret = key(&app, &ada, Mode::Live, &[Scope::All]).await;
+    let (status, _) = call(&app, Method::GET, "/whoami", Some(&secret), None).await;
+    assert_eq!(status, 200);
+    let forged = || format::generate("kw", Mode::Live).expect("a key");
+    for _ in 0..6 {
+        call(&app, Method::GET, "/whoami", Some(&forged()), None).await;
+    }
+    let (status, _) = call(&app, Method::GET, "/whoami", Some(&forged()), None).await;
+    assert_eq!(status, 429, "the address's budget is spent");
+
+    app.db
+        .execute_unprepared(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE application_name = 'keyward-listener' AND datname = current_database()",
+        )
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while app.verified_keys.trusted() {
+        assert!(Instant::now() < deadline, "the cache stayed trusted");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (status, _) = call(&app, Method::GET, "/whoami", Some(&secret), None).await;
+    assert_eq!(
+        status, 200,
+        "a known key is read from the database, not refused"
+    );
+    let (status, _) = call(&app, Method::GET, "/whoami", Some(&forged()), None).await;
+    assert_eq!(status, 429, "a forged one still is");
+}
