@@ -15,7 +15,7 @@ use reqwest::Method;
 use sea_orm::ConnectionTrait;
 
 use super::{CROSS_PROCESS_BOUND, INVALID_TOKEN, call, key, owner, refused_within};
-use crate::helpers::{Backend, backend, spawn_app, spawn_app_on, spawn_app_with};
+use crate::helpers::{Backend, TestApp, backend, spawn_app, spawn_app_on, spawn_app_with};
 
 const SYSTEM: Actor = Actor::System { label: "test" };
 
@@ -110,14 +110,7 @@ async fn a_cut_listener_connection_never_leaves_a_revoked_key_working() {
         whoami["keyId"].as_str().unwrap().parse().unwrap()
     };
 
-    let cut = app
-        .db
-        .execute_unprepared(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-             WHERE application_name = 'keyward-listener' AND datname = current_database()",
-        )
-        .await;
-    assert!(cut.is_ok());
+    cut_the_listener_connection(&app).await;
     // Revoked as another replica would: this server's own invalidator is not told, and
     // the notification goes out while its listener is gone.
     keys::revoke_key(
@@ -150,22 +143,10 @@ async fn a_cut_listener_connection_never_leaves_a_revoked_key_working() {
 
 #[tokio::test]
 async fn forged_keys_from_one_address_are_stopped_before_the_database_but_a_known_key_is_not() {
-    let app = spawn_app_with(&[("KEYWARD_FAILED_KEYS_PER_IP_PER_MINUTE", "5")]).await;
-    app.wait_for_key_cache().await;
-    let ada = owner(&app, "ada@example.com").await;
-    let secret = key(&app, &ada, Mode::Live, &[Scope::All]).await;
-    let (status, _) = call(&app, Method::GET, "/whoami", Some(&secret), None).await;
-    assert_eq!(status, 200);
-
-    let forged = || format::generate("kw", Mode::Live).expect("a key");
-    // The budget, then one more failure empties it.
-    for _ in 0..6 {
-        let (status, body) = call(&app, Method::GET, "/whoami", Some(&forged()), None).await;
-        assert_eq!((status, body.as_str()), (401, INVALID_TOKEN));
-    }
+    let (app, secret) = known_key_and_a_spent_address().await;
     let loads = app.key_loads();
     for _ in 0..20 {
-        let (status, body) = call(&app, Method::GET, "/whoami", Some(&forged()), None).await;
+        let (status, body) = call(&app, Method::GET, "/whoami", Some(&forged_key()), None).await;
         assert_eq!(status, 429, "{body}");
     }
     assert_eq!(
@@ -182,26 +163,11 @@ async fn a_known_key_from_a_blocked_address_is_still_looked_up_while_the_cache_i
     if backend() != Backend::Postgres {
         return; // Only a cut listener connection makes a running server distrust its cache.
     }
-    let app = spawn_app_with(&[("KEYWARD_FAILED_KEYS_PER_IP_PER_MINUTE", "5")]).await;
-    app.wait_for_key_cache().await;
-    let ada = owner(&app, "ada@example.com").await;
-    let secret = key(&app, &ada, Mode::Live, &[Scope::All]).await;
-    let (status, _) = call(&app, Method::GET, "/whoami", Some(&secret), None).await;
-    assert_eq!(status, 200);
-    let forged = || format::generate("kw", Mode::Live).expect("a key");
-    for _ in 0..6 {
-        call(&app, Method::GET, "/whoami", Some(&forged()), None).await;
-    }
-    let (status, _) = call(&app, Method::GET, "/whoami", Some(&forged()), None).await;
+    let (app, secret) = known_key_and_a_spent_address().await;
+    let (status, _) = call(&app, Method::GET, "/whoami", Some(&forged_key()), None).await;
     assert_eq!(status, 429, "the address's budget is spent");
 
-    app.db
-        .execute_unprepared(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-             WHERE application_name = 'keyward-listener' AND datname = current_database()",
-        )
-        .await
-        .unwrap();
+    cut_the_listener_connection(&app).await;
     let deadline = Instant::now() + Duration::from_secs(5);
     while app.verified_keys.trusted() {
         assert!(Instant::now() < deadline, "the cache stayed trusted");
@@ -212,6 +178,38 @@ async fn a_known_key_from_a_blocked_address_is_still_looked_up_while_the_cache_i
         status, 200,
         "a known key is read from the database, not refused"
     );
-    let (status, _) = call(&app, Method::GET, "/whoami", Some(&forged()), None).await;
+    let (status, _) = call(&app, Method::GET, "/whoami", Some(&forged_key()), None).await;
     assert_eq!(status, 429, "a forged one still is");
+}
+
+fn forged_key() -> String {
+    format::generate("kw", Mode::Live).expect("a key")
+}
+
+/// A server allowing 5 failed verifications per address a minute, a key it has verified
+/// (so cached), and this test's address past its budget (6 forged keys refused).
+async fn known_key_and_a_spent_address() -> (TestApp, String) {
+    let app = spawn_app_with(&[("KEYWARD_FAILED_KEYS_PER_IP_PER_MINUTE", "5")]).await;
+    app.wait_for_key_cache().await;
+    let ada = owner(&app, "ada@example.com").await;
+    let secret = key(&app, &ada, Mode::Live, &[Scope::All]).await;
+    let (status, _) = call(&app, Method::GET, "/whoami", Some(&secret), None).await;
+    assert_eq!(status, 200);
+    // The budget, then one more failure empties it.
+    for _ in 0..6 {
+        let (status, body) = call(&app, Method::GET, "/whoami", Some(&forged_key()), None).await;
+        assert_eq!((status, body.as_str()), (401, INVALID_TOKEN));
+    }
+    (app, secret)
+}
+
+/// Ends this server's change-listener connection from the database side (PostgreSQL).
+async fn cut_the_listener_connection(app: &TestApp) {
+    app.db
+        .execute_unprepared(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE application_name = 'keyward-listener' AND datname = current_database()",
+        )
+        .await
+        .expect("the listener's connection is terminated");
 }
