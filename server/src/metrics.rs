@@ -8,7 +8,8 @@
 use std::{net::SocketAddr, sync::OnceLock, time::Duration};
 
 use app::ssr::{key_cache::VerifiedKeys, services::usage::UsageMeter};
-use axum::{Router, extract::State, routing::get};
+use axum::{Router, extract::State, http::StatusCode, routing::get};
+use metrics::{Counter, Histogram, SharedString};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tokio::net::TcpListener;
 
@@ -20,6 +21,84 @@ pub const V1_VERIFICATION_SECONDS: &str = "keyward_v1_verification_seconds";
 pub const V1_RATE_LIMITED: &str = "keyward_v1_rate_limited_total";
 /// Keys refused, by reason (malformed, unknown, revoked, expired, …).
 pub const V1_REFUSED_KEYS: &str = "keyward_v1_refused_keys_total";
+
+/// The statuses `/v1` sends, each a static label (others are counted too, allocating).
+const COUNTED_STATUSES: [(u16, &str); 15] = [
+    (200, "200"),
+    (201, "201"),
+    (204, "204"),
+    (400, "400"),
+    (401, "401"),
+    (403, "403"),
+    (404, "404"),
+    (405, "405"),
+    (409, "409"),
+    (413, "413"),
+    (415, "415"),
+    (422, "422"),
+    (429, "429"),
+    (500, "500"),
+    (503, "503"),
+];
+
+/// [`V1_REQUESTS`] for one route, by status. Each handle is registered on its first
+/// answer and kept: the `counter!` macro would build, hash and look up a labelled key
+/// (with an allocation) on every request.
+#[derive(Debug)]
+pub struct AnswerCounter {
+    route: SharedString,
+    by_status: [OnceLock<Counter>; COUNTED_STATUSES.len()],
+}
+
+impl AnswerCounter {
+    pub fn new(route: SharedString) -> Self {
+        AnswerCounter {
+            route,
+            by_status: Default::default(),
+        }
+    }
+
+    pub fn route(&self) -> &str {
+        &self.route
+    }
+
+    pub fn count(&self, status: StatusCode) {
+        let code = status.as_u16();
+        let Some(index) = COUNTED_STATUSES
+            .iter()
+            .position(|(known, _)| *known == code)
+        else {
+            metrics::counter!(
+                V1_REQUESTS,
+                "route" => self.route.clone(),
+                "status" => status.as_str().to_owned()
+            )
+            .increment(1);
+            return;
+        };
+        self.by_status[index]
+            .get_or_init(|| {
+                metrics::counter!(
+                    V1_REQUESTS,
+                    "route" => self.route.clone(),
+                    "status" => COUNTED_STATUSES[index].1
+                )
+            })
+            .increment(1);
+    }
+}
+
+/// [`V1_VERIFICATION_SECONDS`], registered once.
+#[derive(Debug, Default)]
+pub struct VerificationTimer(OnceLock<Histogram>);
+
+impl VerificationTimer {
+    pub fn record(&self, elapsed: Duration) {
+        self.0
+            .get_or_init(|| metrics::histogram!(V1_VERIFICATION_SECONDS))
+            .record(elapsed.as_secs_f64());
+    }
+}
 
 static RECORDER: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 

@@ -10,6 +10,7 @@ use governor::{
     DefaultKeyedRateLimiter, Quota, RateLimiter,
     clock::{Clock, DefaultClock},
     middleware::StateInformationMiddleware,
+    state::keyed::DashMapStateStore,
 };
 use uuid::Uuid;
 
@@ -78,7 +79,21 @@ pub struct Exceeded {
     pub retry_after_seconds: u64,
 }
 
-type Limiter<K> = DefaultKeyedRateLimiter<K, StateInformationMiddleware>;
+/// The per-request buckets hash their keys with foldhash instead of SipHash: the keys
+/// are ids of our own keys and organizations (looked up only after verification), so
+/// nobody outside can choose them to flood one hash bucket, and SipHash was a measurable
+/// part of each request.
+type Limiter<K> = RateLimiter<
+    K,
+    DashMapStateStore<K, foldhash::fast::RandomState>,
+    DefaultClock,
+    StateInformationMiddleware,
+>;
+
+fn limiter<K: std::hash::Hash + Eq + Clone>(quota: Quota) -> Limiter<K> {
+    RateLimiter::dashmap_with_hasher(quota, foldhash::fast::RandomState::default())
+        .with_middleware()
+}
 
 struct PlanBuckets {
     limit: u32,
@@ -91,8 +106,8 @@ impl PlanBuckets {
         let quota = quota_over(limit, window);
         PlanBuckets {
             limit: limit.get(),
-            per_key: RateLimiter::keyed(quota).with_middleware(),
-            per_org: RateLimiter::keyed(quota).with_middleware(),
+            per_key: limiter(quota),
+            per_org: limiter(quota),
         }
     }
 }

@@ -190,7 +190,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         routes
             .fallback(|| async { ApiError::NotFound })
             .layer(middleware::from_fn_with_state(
-                GuardState { app: state, table },
+                GuardState::new(state, table),
                 access::guard,
             ));
     // Added after the guard, so outside it: only ever in a `bench` build.

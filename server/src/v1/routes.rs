@@ -12,6 +12,9 @@ use axum::{
     http::Method,
     routing::{MethodFilter, on},
 };
+use foldhash::fast::RandomState as FastHash;
+
+use crate::metrics::AnswerCounter;
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,38 +63,67 @@ pub struct Declaration {
     pub access: Access,
 }
 
+/// One declared path template: its methods and the counter of its answers.
+#[derive(Debug)]
+pub struct DeclaredPath {
+    methods: Vec<(Method, Access)>,
+    pub answers: AnswerCounter,
+}
+
 /// What the table says about a request's method and matched path.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Lookup {
-    /// Declared; `route` is the path template, shared (a metrics label, no allocation).
-    Declared { access: Access, route: Arc<str> },
+#[derive(Debug, Clone, Copy)]
+pub enum Lookup<'table> {
+    Declared {
+        access: Access,
+        path: &'table DeclaredPath,
+    },
     /// The path is declared for other methods only (405).
-    OtherMethod { route: Arc<str> },
+    OtherMethod { path: &'table DeclaredPath },
     /// Not a declared path (404).
     Unknown,
 }
 
+impl Lookup<'_> {
+    pub fn access(&self) -> Option<Access> {
+        match self {
+            Lookup::Declared { access, .. } => Some(*access),
+            _ => None,
+        }
+    }
+}
+
 /// The declarations, looked up per request by matched path, then method (without
-/// allocating: this runs on every `/v1` request).
-#[derive(Debug, Default)]
+/// allocating or hashing with SipHash: this runs on every `/v1` request, and the paths
+/// are our own templates).
+#[derive(Debug)]
 pub struct AccessTable {
-    by_path: HashMap<Arc<str>, Vec<(Method, Access)>>,
+    by_path: HashMap<Arc<str>, DeclaredPath, FastHash>,
     declarations: Vec<Declaration>,
+    /// Answers to requests that matched no declared path.
+    pub unmatched: AnswerCounter,
+}
+
+impl Default for AccessTable {
+    fn default() -> Self {
+        AccessTable {
+            by_path: HashMap::default(),
+            declarations: Vec::new(),
+            unmatched: AnswerCounter::new("unmatched".into()),
+        }
+    }
 }
 
 impl AccessTable {
-    pub fn lookup(&self, method: &Method, path: &str) -> Lookup {
-        let Some((route, methods)) = self.by_path.get_key_value(path) else {
+    pub fn lookup(&self, method: &Method, path: &str) -> Lookup<'_> {
+        let Some(declared) = self.by_path.get(path) else {
             return Lookup::Unknown;
         };
-        match methods.iter().find(|(declared, _)| declared == method) {
+        match declared.methods.iter().find(|(known, _)| known == method) {
             Some(&(_, access)) => Lookup::Declared {
                 access,
-                route: route.clone(),
+                path: declared,
             },
-            None => Lookup::OtherMethod {
-                route: route.clone(),
-            },
+            None => Lookup::OtherMethod { path: declared },
         }
     }
 
@@ -125,7 +157,11 @@ impl ApiRoutes {
         self.table
             .by_path
             .entry(Arc::from(full.as_str()))
-            .or_default()
+            .or_insert_with(|| DeclaredPath {
+                methods: Vec::new(),
+                answers: AnswerCounter::new(full.clone().into()),
+            })
+            .methods
             .push((verb.method(), access));
         self.table.declarations.push(Declaration {
             verb,
@@ -159,24 +195,22 @@ mod tests {
                 || async {},
             )
             .finish();
+        let things = table.lookup(&Method::GET, "/v1/things");
+        assert_eq!(things.access(), Some(Access::AnyKey));
+        assert!(
+            matches!(things, Lookup::Declared { path, .. } if path.answers.route() == "/v1/things")
+        );
         assert_eq!(
-            table.lookup(&Method::GET, "/v1/things"),
-            Lookup::Declared {
-                access: Access::AnyKey,
-                route: Arc::from("/v1/things"),
-            }
+            table.lookup(&Method::POST, "/v1/things").access(),
+            Some(Access::Scope(Scope::ClientsWrite))
         );
         assert!(matches!(
-            table.lookup(&Method::POST, "/v1/things"),
-            Lookup::Declared {
-                access: Access::Scope(Scope::ClientsWrite),
-                ..
-            }
+            table.lookup(&Method::DELETE, "/v1/things"),
+            Lookup::OtherMethod { path } if path.answers.route() == "/v1/things"
         ));
         assert!(matches!(
-            table.lookup(&Method::DELETE, "/v1/things"),
-            Lookup::OtherMethod { .. }
+            table.lookup(&Method::GET, "/v1/other"),
+            Lookup::Unknown
         ));
-        assert_eq!(table.lookup(&Method::GET, "/v1/other"), Lookup::Unknown);
     }
 }

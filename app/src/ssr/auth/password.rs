@@ -1,6 +1,7 @@
 use std::sync::{
-    Arc, OnceLock,
+    Arc, Mutex, OnceLock, PoisonError,
     atomic::{AtomicU64, Ordering},
+    mpsc,
 };
 
 use argon2::{
@@ -8,7 +9,7 @@ use argon2::{
     password_hash::{PasswordHasher as _, SaltString, rand_core::OsRng},
 };
 use secrecy::{ExposeSecret, SecretString};
-use tokio::sync::Semaphore;
+use tokio::sync::oneshot;
 
 /// Passwords shorter than this are refused; longer than the maximum are refused before
 /// hashing so that a huge input cannot be used to burn CPU.
@@ -19,18 +20,77 @@ pub const MAX_PASSWORD_CHARS: usize = 1024;
 pub enum PasswordError {
     #[error("password hashing failed: {0}")]
     Hashing(String),
-    #[error("password hashing task failed: {0}")]
-    Task(#[from] tokio::task::JoinError),
     #[error("password hashing pool closed")]
     Closed,
 }
 
-/// argon2id (m = 19456 KiB, t = 2, p = 1), run on the blocking pool with bounded
-/// concurrency: a burst of logins queues instead of exhausting memory and threads.
+/// How much lower the hashing threads' scheduling priority is than the threads that
+/// serve requests (added to their "nice" value, capped at 19). Under CFS a thread 10
+/// nice levels below another gets about a tenth of its weight: while `/v1` and the
+/// admin site are busy they win the cores and sign-ins queue; when idle, sign-ins use
+/// all of it.
+pub const HASHING_NICENESS: i32 = 10;
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// argon2id (m = 19456 KiB, t = 2, p = 1), run on threads of its own at a lower
+/// scheduling priority, as many as configured: a burst of logins queues instead of
+/// exhausting memory and threads, and never takes the cores from request handling.
 #[derive(Clone)]
 pub struct PasswordHasher {
-    permits: Arc<Semaphore>,
+    jobs: mpsc::Sender<Job>,
     verifications: Arc<AtomicU64>,
+}
+
+/// The calling thread's nice value (Linux: `nice` is per thread).
+#[cfg(target_os = "linux")]
+fn this_threads_nice() -> i32 {
+    // SAFETY: getpriority only reads its integer arguments; the id is this thread's.
+    unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t) }
+}
+
+/// Lowers the calling thread's priority. Best effort: a system that refuses keeps
+/// hashing at normal priority, which is only slower for `/v1`.
+fn lower_this_threads_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        let lower = (this_threads_nice() + HASHING_NICENESS).min(19);
+        // SAFETY: setpriority only reads its integer arguments; the id is this thread's.
+        let refused =
+            unsafe { libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, lower) }
+                != 0;
+        if refused {
+            tracing::warn!(
+                err = %std::io::Error::last_os_error(),
+                "password hashing runs at normal priority"
+            );
+        }
+    }
+}
+
+fn spawn_workers(count: usize) -> mpsc::Sender<Job> {
+    let (jobs, queue) = mpsc::channel::<Job>();
+    let queue = Arc::new(Mutex::new(queue));
+    for index in 0..count.max(1) {
+        let queue = queue.clone();
+        let spawned = std::thread::Builder::new()
+            .name(format!("keyward-argon2-{index}"))
+            .spawn(move || {
+                lower_this_threads_priority();
+                loop {
+                    // The lock is held only while waiting for the next job.
+                    let next = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
+                    match next {
+                        Ok(job) => job(),
+                        Err(mpsc::RecvError) => return,
+                    }
+                }
+            });
+        if let Err(err) = spawned {
+            tracing::error!(%err, "cannot start a password hashing thread");
+        }
+    }
+    jobs
 }
 
 fn argon2() -> Result<Argon2<'static>, PasswordError> {
@@ -60,20 +120,31 @@ fn dummy_hash() -> Result<&'static str, PasswordError> {
 }
 
 impl PasswordHasher {
-    pub fn new(max_concurrent: usize) -> Self {
+    /// Starts `threads` hashing threads (at least one); they end with the last clone.
+    pub fn new(threads: usize) -> Self {
         Self {
-            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            jobs: spawn_workers(threads),
             verifications: Arc::new(AtomicU64::new(0)),
         }
     }
 
+    /// Runs `work` on a hashing thread and waits for its result without blocking the runtime.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> Result<T, PasswordError> + Send + 'static,
+    ) -> Result<T, PasswordError> {
+        let (done, result) = oneshot::channel();
+        let job: Job = Box::new(move || {
+            // The caller may have gone (request cancelled): nothing to report then.
+            let _ = done.send(work());
+        });
+        self.jobs.send(job).map_err(|_| PasswordError::Closed)?;
+        result.await.map_err(|_| PasswordError::Closed)?
+    }
+
     pub async fn hash(&self, password: SecretString) -> Result<String, PasswordError> {
-        let _permit = self
-            .permits
-            .acquire()
+        self.run(move || hash_blocking(password.expose_secret()))
             .await
-            .map_err(|_| PasswordError::Closed)?;
-        tokio::task::spawn_blocking(move || hash_blocking(password.expose_secret())).await?
     }
 
     /// Verifies `password` against `stored` (a PHC string), or against a dummy hash
@@ -83,13 +154,8 @@ impl PasswordHasher {
         password: SecretString,
         stored: Option<String>,
     ) -> Result<bool, PasswordError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| PasswordError::Closed)?;
         let verifications = self.verifications.clone();
-        tokio::task::spawn_blocking(move || {
+        self.run(move || {
             let (phc, real) = match &stored {
                 Some(phc) => (phc.as_str(), true),
                 None => (dummy_hash()?, false),
@@ -102,7 +168,7 @@ impl PasswordHasher {
             verifications.fetch_add(1, Ordering::Relaxed);
             Ok(real && matches)
         })
-        .await?
+        .await
     }
 
     /// How many argon2 verifications ran (dummy ones included): lets tests prove that
@@ -113,7 +179,7 @@ impl PasswordHasher {
 
     /// Computes the dummy hash ahead of the first login so that it does not skew timing.
     pub async fn warm_up(&self) -> Result<(), PasswordError> {
-        tokio::task::spawn_blocking(|| dummy_hash().map(|_| ())).await?
+        self.run(|| dummy_hash().map(|_| ())).await
     }
 }
 
@@ -141,6 +207,15 @@ mod tests {
                 .await
                 .unwrap()
         );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn hashing_runs_on_threads_of_lower_priority_than_request_handling() {
+        let hasher = PasswordHasher::new(1);
+        let request_thread = this_threads_nice();
+        let hashing_thread = hasher.run(|| Ok(this_threads_nice())).await.unwrap();
+        assert_eq!(hashing_thread, (request_thread + HASHING_NICENESS).min(19));
     }
 
     #[tokio::test]

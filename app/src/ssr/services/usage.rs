@@ -59,10 +59,13 @@ struct LastUse {
     ip: Option<IpAddr>,
 }
 
+/// Keyed by our own key ids (known keys only), so a fast hash is safe here.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 #[derive(Debug, Default)]
 struct Pending {
-    hours: HashMap<(Uuid, DateTime<Utc>), (UsageSubject, Tally)>,
-    last_used: HashMap<Uuid, LastUse>,
+    hours: FastMap<(Uuid, DateTime<Utc>), (UsageSubject, Tally)>,
+    last_used: FastMap<Uuid, LastUse>,
 }
 
 impl Pending {

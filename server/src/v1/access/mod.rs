@@ -7,7 +7,7 @@ mod authenticate;
 mod bearer;
 mod caller;
 
-use std::{net::IpAddr, sync::Arc};
+use std::{net::IpAddr, sync::Arc, time::Instant};
 
 use app::{
     model::key_allows,
@@ -23,12 +23,11 @@ use app::{
 };
 use axum::{
     extract::{MatchedPath, Request, State},
-    http::{HeaderValue, StatusCode},
+    http::{HeaderName, HeaderValue},
     middleware::Next,
     response::{IntoResponse, Response},
 };
 use chrono::Utc;
-use metrics::SharedString;
 use serde_json::json;
 
 pub use self::{authenticate::log_refusal_summary, caller::Caller};
@@ -36,80 +35,67 @@ use self::{
     authenticate::{authenticate, client_ip},
     bearer::{Bearer, bearer},
 };
-use crate::metrics::{V1_RATE_LIMITED, V1_REQUESTS, V1_VERIFICATION_SECONDS};
+use crate::metrics::{V1_RATE_LIMITED, VerificationTimer};
 
 use super::{
     error::ApiError,
     routes::{Access, AccessTable, Lookup},
 };
 
+/// What the guard needs, behind one `Arc`: axum clones a layer's state per request.
 #[derive(Clone)]
-pub struct GuardState {
-    pub app: AppState,
-    pub table: Arc<AccessTable>,
+pub struct GuardState(Arc<Guard>);
+
+pub struct Guard {
+    app: AppState,
+    table: Arc<AccessTable>,
+    verification: VerificationTimer,
+}
+
+impl GuardState {
+    pub fn new(app: AppState, table: Arc<AccessTable>) -> Self {
+        GuardState(Arc::new(Guard {
+            app,
+            table,
+            verification: VerificationTimer::default(),
+        }))
+    }
 }
 
 /// Denies by default: a request reaches a handler only if its route is declared and
 /// the verified key holds the declared access.
 pub async fn guard(State(state): State<GuardState>, request: Request, next: Next) -> Response {
+    let guard = &*state.0;
     let lookup = match request.extensions().get::<MatchedPath>() {
-        Some(path) => state.table.lookup(request.method(), path.as_str()),
+        Some(path) => guard.table.lookup(request.method(), path.as_str()),
         None => Lookup::Unknown,
     };
-    let route = match &lookup {
+    let answers = match lookup {
         Lookup::Declared {
             access: Access::Public,
             ..
         } => return next.run(request).await,
-        Lookup::Declared { route, .. } | Lookup::OtherMethod { route } => {
-            SharedString::from(route.clone())
-        }
-        Lookup::Unknown => SharedString::const_str("unmatched"),
+        Lookup::Declared { path, .. } | Lookup::OtherMethod { path } => &path.answers,
+        Lookup::Unknown => &guard.table.unmatched,
     };
-    let response = guarded(&state.app, lookup, request, next).await;
-    metrics::counter!(
-        V1_REQUESTS,
-        "route" => route,
-        "status" => status_label(response.status())
-    )
-    .increment(1);
+    let response = guarded(guard, lookup, request, next).await;
+    answers.count(response.status());
     response
 }
 
-/// The status as a metrics label, without an allocation for the statuses `/v1` sends.
-fn status_label(status: StatusCode) -> SharedString {
-    let known = match status.as_u16() {
-        200 => "200",
-        201 => "201",
-        204 => "204",
-        400 => "400",
-        401 => "401",
-        403 => "403",
-        404 => "404",
-        405 => "405",
-        409 => "409",
-        413 => "413",
-        415 => "415",
-        422 => "422",
-        429 => "429",
-        500 => "500",
-        503 => "503",
-        _ => return SharedString::from_owned(status.as_str().to_owned()),
-    };
-    SharedString::const_str(known)
-}
-
-async fn guarded(app: &AppState, lookup: Lookup, mut request: Request, next: Next) -> Response {
+async fn guarded(guard: &Guard, lookup: Lookup<'_>, mut request: Request, next: Next) -> Response {
+    let app = &guard.app;
     let ip = client_ip(&request);
     let token = match bearer(request.headers()) {
         Bearer::Missing => return ApiError::MissingAuthorization.into_response(),
         Bearer::Unusable => return ApiError::InvalidToken.into_response(),
         Bearer::Token(token) => token,
     };
+    // One wall-clock reading serves the whole request (expiry, usage hour, last use).
     let now = Utc::now();
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     let verified = authenticate(app, token, ip, now).await;
-    metrics::histogram!(V1_VERIFICATION_SECONDS).record(started.elapsed().as_secs_f64());
+    guard.verification.record(started.elapsed());
     let verified = match verified {
         Ok(verified) => verified,
         Err(refusal) => return refusal,
@@ -171,22 +157,20 @@ async fn guarded(app: &AppState, lookup: Lookup, mut request: Request, next: Nex
         set_rate_limit_headers(&mut response, allowance);
     }
     app.usage
-        .record(subject, response.status().as_u16(), ip, Utc::now());
+        .record(subject, response.status().as_u16(), ip, now);
     response
 }
+
+const RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
+const RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("ratelimit-remaining");
+const RATELIMIT_RESET: HeaderName = HeaderName::from_static("ratelimit-reset");
 
 fn set_rate_limit_headers(response: &mut Response, allowance: Allowance) {
     let headers = response.headers_mut();
     headers.reserve(3);
-    headers.insert("ratelimit-limit", HeaderValue::from(allowance.limit));
-    headers.insert(
-        "ratelimit-remaining",
-        HeaderValue::from(allowance.remaining),
-    );
-    headers.insert(
-        "ratelimit-reset",
-        HeaderValue::from(allowance.reset_seconds),
-    );
+    headers.insert(RATELIMIT_LIMIT, HeaderValue::from(allowance.limit));
+    headers.insert(RATELIMIT_REMAINING, HeaderValue::from(allowance.remaining));
+    headers.insert(RATELIMIT_RESET, HeaderValue::from(allowance.reset_seconds));
 }
 
 /// Written off the request path, at most once per key and window.
