@@ -153,6 +153,7 @@ test('editing scopes takes effect on /v1 at once, and a roll keeps both keys wor
   await edited.getByRole('button', { name: 'Roll Clients reader' }).click();
   const roll = page.getByRole('dialog');
   await expect(roll.getByLabel('The old key stops working')).toHaveValue('24h');
+  await expect(roll.getByTestId('roll-acts-for')).toContainText('The new key acts for you');
   await roll.getByLabel('The old key stops working').selectOption('1h');
   await roll.getByRole('button', { name: 'Roll key' }).click();
   const fresh = roll.getByTestId('new-secret');
@@ -166,5 +167,11 @@ test('editing scopes takes effect on /v1 at once, and a roll keeps both keys wor
   expect((await call('/v1/clients', secret)).status()).toBe(200);
   expect((await call('/v1/clients', rolled)).status()).toBe(200);
   expect((await call('/v1/audit', rolled)).status()).toBe(403);
-  await expect(page.getByTestId('key-row').filter({ hasText: 'Clients reader' })).toHaveCount(2);
+  const rows = page.getByTestId('key-row').filter({ hasText: 'Clients reader' });
+  await expect(rows).toHaveCount(2);
+  // Newest first: the replacement can be edited and rolled; the old half only revoked.
+  await expect(rows.nth(0).getByRole('button', { name: 'Edit Clients reader' })).toHaveCount(1);
+  await expect(rows.nth(1).getByRole('button', { name: 'Edit Clients reader' })).toHaveCount(0);
+  await expect(rows.nth(1).getByRole('button', { name: 'Roll Clients reader' })).toHaveCount(0);
+  await expect(rows.nth(1).getByRole('button', { name: 'Revoke Clients reader' })).toHaveCount(1);
 });

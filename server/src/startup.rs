@@ -311,7 +311,7 @@ impl Application {
 fn router(config: &Config, state: AppState, store: DbSessionStore) -> Router {
     let routes = generate_route_list(App);
     let leptos_options = state.leptos_options.clone();
-    let site = security_headers::for_pages(
+    let site = security_headers::for_pages(security_headers::uncached(
         Router::new()
             .leptos_routes(&state, routes, move || app::shell(leptos_options.clone()))
             .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
@@ -332,7 +332,7 @@ fn router(config: &Config, state: AppState, store: DbSessionStore) -> Router {
             ))
             .layer(RequestBodyLimitLayer::new(MAX_ADMIN_BODY_BYTES))
             .with_state(state.clone()),
-    );
+    ));
 
     security_headers::for_everything(
         Router::new()
@@ -342,6 +342,7 @@ fn router(config: &Config, state: AppState, store: DbSessionStore) -> Router {
             .with_state(state)
             .merge(static_files(config))
             .merge(site),
+        config.uses_https(),
     )
     .layer(middleware::from_fn_with_state(
         Arc::new(config.trusted_proxies.clone()),

@@ -50,6 +50,9 @@ pub struct AuditFilterChoices {
     pub actors: Vec<ActorOption>,
 }
 
+/// The longest action filter accepted (longer is a 422): every action name is shorter.
+pub const MAX_ACTION_FILTER_CHARS: usize = 100;
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditQuery {
     pub action: Option<String>,

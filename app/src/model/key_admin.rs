@@ -13,6 +13,8 @@ pub struct KeyRow {
     /// The e-mail of the member the key acts for (`None` if that user no longer exists).
     pub created_by_email: Option<String>,
     pub workspace_name: String,
+    /// The old half of a roll: it can only be revoked (it expires when its grace ends).
+    pub replaced: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,6 +53,9 @@ pub struct KeyListing {
     pub next_cursor: Option<String>,
     pub now: DateTime<Utc>,
 }
+
+/// The longest key search accepted (longer is a 422): no name or prefix is longer.
+pub const MAX_KEY_SEARCH_CHARS: usize = 200;
 
 /// The list's filters and page. Empty means "all".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

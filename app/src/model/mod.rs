@@ -19,11 +19,12 @@ pub use account::{LoginOutcome, OrgSummary, SetupOutcome, SignedInUser};
 pub use api_key::{ApiKeySummary, KeyStatus};
 pub use audit_log::{
     ActorOption, ActorRef, AuditEntry, AuditFilterChoices, AuditListing, AuditQuery,
+    MAX_ACTION_FILTER_CHARS,
 };
 pub use billing::BillingOverview;
 pub use key_admin::{
-    CreatedKey, ExpiryChoice, KeyEdit, KeyListing, KeyQuery, KeyRow, KeysOverview, NewKeyForm,
-    WorkspaceOption, expiry_label,
+    CreatedKey, ExpiryChoice, KeyEdit, KeyListing, KeyQuery, KeyRow, KeysOverview,
+    MAX_KEY_SEARCH_CHARS, NewKeyForm, WorkspaceOption, expiry_label,
 };
 pub use key_details::{KeyDetails, KeyDetailsView, KeyUsage, UsageBucket, UsageCounts, UsageRange};
 pub use members::{

@@ -35,10 +35,9 @@ pub async fn preview_invitation(token: String) -> Result<InvitationPreview, AppE
             let existing = accounts::find_user_by_email(&state.db, &invitation.email)
                 .await
                 .map_err(boundary::database_error)?;
-            let signed_in = session
-                .get::<uuid::Uuid>(session::USER_ID)
+            let signed_in = session::signed_in_user_id(&state, &session)
                 .await
-                .map_err(|err| boundary::session_error(err.into()))?;
+                .map_err(boundary::session_error)?;
             InvitationPreview::Open {
                 org_name: org.name,
                 email: invitation.email,
@@ -70,10 +69,9 @@ pub async fn accept_invitation(
 
     let state = boundary::state()?;
     let session = boundary::session().await?;
-    let signed_in_as = session
-        .get::<uuid::Uuid>(session::USER_ID)
+    let signed_in_as = session::signed_in_user_id(&state, &session)
         .await
-        .map_err(|err| boundary::session_error(err.into()))?;
+        .map_err(boundary::session_error)?;
     let acceptance = invitations::accept(
         &state,
         &token,

@@ -204,7 +204,7 @@ async fn every_role_reads_the_log_but_other_organizations_events_stay_hidden() {
 }
 
 #[tokio::test]
-async fn anonymous_callers_get_401_and_a_foreign_cursor_gets_422() {
+async fn anonymous_callers_get_401_and_bad_cursors_or_filters_get_422() {
     let app = spawn_app().await;
     let response = app
         .post_json("/api/audit_listing", json!({ "query": {} }))
@@ -227,4 +227,15 @@ async fn anonymous_callers_get_401_and_a_foreign_cursor_gets_422() {
         )
         .await;
     assert_eq!(response.status(), 422, "an undecodable filter is refused");
+    let response = app
+        .post_json(
+            "/api/audit_listing",
+            json!({ "query": { "action": "a".repeat(101) } }),
+        )
+        .await;
+    assert_eq!(
+        response.status(),
+        422,
+        "an over-long action filter is refused"
+    );
 }

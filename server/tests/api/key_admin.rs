@@ -229,6 +229,17 @@ async fn bad_input_is_a_clear_422_and_writes_nothing() {
         )
         .await;
     assert_eq!(listing.status(), 422);
+    for (search, status) in [("k".repeat(200), 200), ("k".repeat(201), 422)] {
+        let listing = app
+            .post_json("/api/key_listing", json!({ "query": { "search": search } }))
+            .await;
+        assert_eq!(
+            listing.status(),
+            status,
+            "a search of {} characters",
+            search.len()
+        );
+    }
 }
 
 #[tokio::test]
@@ -296,4 +307,50 @@ async fn an_owner_edits_and_rolls_a_key_and_a_viewer_can_do_neither() {
         403
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM api_keys").await, 2);
+}
+
+#[tokio::test]
+async fn an_admin_who_rolls_the_owners_key_gets_a_key_that_acts_for_the_admin_and_stops_when_they_leave()
+ {
+    let app = spawn_app().await;
+    let ada = signed_in_owner(&app, Plan::Business).await;
+    let created: CreatedKey = app
+        .post_json("/api/create_api_key", new_key_form("Production"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let adam = add_member(&app, &ada, "adam@example.com", Role::Admin).await;
+    app.post_form("/api/logout", &[]).await;
+    app.login("adam@example.com", PASSWORD).await;
+    app.post_form("/api/switch_organization", &[("slug", &ada.org.slug)])
+        .await;
+    let id = created.key.id.to_string();
+    let rolled: CreatedKey = app
+        .post_form("/api/roll_api_key", &[("id", &id), ("grace", "now")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        rolled.key.created_by, adam,
+        "the new key acts for the roller"
+    );
+    let whoami = |secret: String| {
+        let request = app.v1(reqwest::Method::GET, "/whoami", Some(&secret));
+        async move { request.send().await.unwrap().status() }
+    };
+    assert_eq!(whoami(rolled.secret.clone()).await, 200);
+
+    app.post_form("/api/logout", &[]).await;
+    app.login("ada@example.com", PASSWORD).await;
+    let removed = app
+        .post_form("/api/remove_member", &[("user_id", &adam.to_string())])
+        .await;
+    assert_eq!(removed.status(), 200);
+    assert_eq!(
+        whoami(rolled.secret).await,
+        401,
+        "the secret Adam kept left with him"
+    );
 }

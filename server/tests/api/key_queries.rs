@@ -217,7 +217,7 @@ async fn the_key_list_pages_without_gaps_or_repeats() {
 }
 
 #[tokio::test]
-async fn the_old_half_of_a_roll_does_not_count_against_the_plan_limit() {
+async fn the_old_half_of_a_roll_counts_against_the_plan_limit_while_it_still_works() {
     let app = spawn_app().await;
     let ada = app
         .create_owner("ada@example.com", PASSWORD, Plan::Professional)
@@ -237,29 +237,33 @@ async fn the_old_half_of_a_roll_does_not_count_against_the_plan_limit() {
         brand: "kw",
         invalidator: &app.invalidator,
     };
-    keys::roll_key(
-        &app.db,
-        &issuer,
-        org,
-        last.unwrap().key.id,
-        Grace::SevenDays,
-        SYSTEM,
-        None,
-    )
-    .await
-    .unwrap();
-    // Four keys plus a replacement in its grace period: the fifth (the limit) still fits.
-    app.issue_key(org, who, new_key("fifth", Mode::Live, None))
+    let old = last.unwrap().key.id;
+    keys::roll_key(&app.db, &issuer, org, old, Grace::SevenDays, SYSTEM, None)
         .await
         .unwrap();
+    // Four keys plus the replacement: five keys work, the Professional limit.
     let refused = app
-        .issue_key(org, who, new_key("sixth", Mode::Live, None))
+        .issue_key(org, who, new_key("fifth", Mode::Live, None))
         .await;
     assert!(
         matches!(refused, Err(KeyError::PlanLimitReached { limit: 5, .. })),
         "{:?}",
         refused.err()
     );
+    keys::revoke_key(
+        &app.db,
+        &app.invalidator,
+        old,
+        Some(org),
+        None,
+        SYSTEM,
+        None,
+    )
+    .await
+    .unwrap();
+    app.issue_key(org, who, new_key("fifth", Mode::Live, None))
+        .await
+        .expect("the old half, revoked, no longer counts");
 }
 
 #[tokio::test]

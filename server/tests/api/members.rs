@@ -10,7 +10,9 @@ use app::{
 };
 use chrono::{Duration, Utc};
 use reqwest::{Client, Method, Response, cookie::Jar, redirect::Policy};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, sea_query::Expr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, sea_query::Expr,
+};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -324,6 +326,34 @@ async fn an_existing_user_joins_with_their_password_or_in_one_click_when_signed_
 }
 
 #[tokio::test]
+async fn a_session_past_its_absolute_lifetime_cannot_accept_an_invitation_in_one_click() {
+    let app = spawn_app_with(&[("KEYWARD_SESSION_ABSOLUTE_SECONDS", "2")]).await;
+    let (_, ada) = ada(&app).await;
+    app.create_owner("cyd@example.com", PASSWORD, Plan::Business)
+        .await;
+    let for_cyd = invited(&ada, "cyd@example.com", "member").await;
+    let cyd = Browser::new(&app);
+    cyd.login("cyd@example.com", PASSWORD).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert!(matches!(
+        cyd.preview(&for_cyd.token).await,
+        InvitationPreview::Open {
+            signed_in_as_invitee: false,
+            ..
+        }
+    ));
+    assert_eq!(
+        cyd.accept(&for_cyd.token, "", "").await,
+        AcceptOutcome::InvalidCredentials,
+        "the stale session proves nothing: Cyd must give her password"
+    );
+    assert_eq!(
+        cyd.accept(&for_cyd.token, PASSWORD, "").await,
+        AcceptOutcome::Joined
+    );
+}
+
+#[tokio::test]
 async fn an_invitation_works_once_and_never_after_it_expires_or_is_revoked() {
     let app = spawn_app().await;
     let (_, ada) = ada(&app).await;
@@ -569,11 +599,30 @@ async fn removing_a_member_ends_their_session_at_once_and_their_keys_stop_workin
         .await
         .unwrap();
     assert_eq!(listing.rows.len(), 1);
-    assert_eq!(listing.rows[0].key.status, KeyStatus::Inactive);
+    assert_eq!(listing.rows[0].key.status, KeyStatus::Revoked);
+    assert_eq!(audited(&app, "api_key.revoked").await, 1, "audited per key");
 
     assert_eq!(role_of(&ada.overview().await, "mia@example.com"), None);
     assert_eq!(audited(&app, "member.removed").await, 1);
     assert_eq!(ada.remove(mia_id).await.status(), 404, "already gone");
+
+    // Back in the organization, Mia's old key stays revoked.
+    membership::ActiveModel {
+        id: sea_orm::ActiveValue::Set(Uuid::now_v7()),
+        org_id: sea_orm::ActiveValue::Set(owner.org.org_id),
+        user_id: sea_orm::ActiveValue::Set(mia_id),
+        role: sea_orm::ActiveValue::Set(Role::Admin),
+        created_at: sea_orm::ActiveValue::Set(Utc::now()),
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let whoami = app
+        .v1(Method::GET, "/whoami", Some(&key))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(whoami.status(), 401, "re-adding a member revives nothing");
 }
 
 #[tokio::test]

@@ -78,6 +78,17 @@ pub async fn keep_alive(session: &Session, every: std::time::Duration) -> Result
     Ok(())
 }
 
+/// The signed-in user's id, validated exactly as [`current_user`] does (absolute
+/// lifetime, membership): never read `USER_ID` from a session directly.
+pub async fn signed_in_user_id(
+    state: &AppState,
+    session: &Session,
+) -> Result<Option<Uuid>, SessionError> {
+    Ok(current_user(state, session)
+        .await?
+        .map(|current| current.user.id))
+}
+
 /// Resolves the session to a user, or `None` when it is anonymous, past its absolute
 /// lifetime, or names a membership that no longer exists (those sessions are ended).
 pub async fn current_user(

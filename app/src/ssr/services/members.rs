@@ -23,6 +23,7 @@ use uuid::Uuid;
 use super::{
     accounts,
     audit::{self, Actor, NewAuditEvent, action},
+    keys,
     onboarding::{OnboardingError, validate_email, validate_password},
 };
 use crate::ssr::key_cache::feed::Invalidator;
@@ -307,9 +308,9 @@ pub async fn change_role(
 }
 
 /// Removes the member `member_id` from the organization and, in the same transaction,
-/// deletes their sessions in it, so their next request is anonymous. Their API keys
-/// stay (for the record) but stop working: `verify_key` refuses a key whose member
-/// has left, and the list shows it as Inactive.
+/// deletes their sessions in it (their next request is anonymous) and revokes every
+/// key that acts for them, audited with the reason. Revoked is final: adding the person
+/// back later revives none of those keys.
 pub async fn remove_member(
     db: &DatabaseConnection,
     invalidator: &Invalidator,
@@ -332,6 +333,7 @@ pub async fn remove_member(
         .exec(&txn)
         .await?
         .rows_affected;
+    let keys_revoked = keys::revoke_keys_acting_for(&txn, org_id, member_id, &actor, ip).await?;
     audit::record(
         &txn,
         NewAuditEvent {
@@ -343,6 +345,7 @@ pub async fn remove_member(
                 "email": user.email,
                 "role": membership.role.as_str(),
                 "sessionsEnded": ended,
+                "keysRevoked": keys_revoked,
             }),
             ip,
         },

@@ -115,7 +115,8 @@ impl UsageMeter {
         self.pending.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Counts one answered request; `status` is the HTTP status sent.
+    /// Counts one answered request made with a verified key, and moves its last use;
+    /// `status` is the HTTP status sent.
     pub fn record(
         &self,
         subject: UsageSubject,
@@ -124,12 +125,7 @@ impl UsageMeter {
         at: DateTime<Utc>,
     ) {
         let mut pending = self.lock();
-        pending
-            .hours
-            .entry((subject.key_id, hour_of(at)))
-            .or_insert((subject, Tally::default()))
-            .1
-            .add(Tally::of_status(status));
+        Self::tally(&mut pending, subject, status, at);
         let last = pending
             .last_used
             .entry(subject.key_id)
@@ -137,6 +133,22 @@ impl UsageMeter {
         if at >= last.at {
             *last = LastUse { at, ip };
         }
+    }
+
+    /// Counts a request whose key was refused at verification (revoked, expired, from an
+    /// address outside its allowlist, …): it shows in the key's usage as a failure, but
+    /// is not a use of the key, so its last use (time and address) stays as it was.
+    pub fn record_refused(&self, subject: UsageSubject, status: u16, at: DateTime<Utc>) {
+        Self::tally(&mut self.lock(), subject, status, at);
+    }
+
+    fn tally(pending: &mut Pending, subject: UsageSubject, status: u16, at: DateTime<Utc>) {
+        pending
+            .hours
+            .entry((subject.key_id, hour_of(at)))
+            .or_insert((subject, Tally::default()))
+            .1
+            .add(Tally::of_status(status));
     }
 
     /// Requests counted but not yet written.
@@ -338,6 +350,17 @@ mod tests {
                 failed: 1
             }
         );
+    }
+
+    #[test]
+    fn a_refused_request_is_counted_as_a_failure_without_moving_the_last_use() {
+        let meter = UsageMeter::default();
+        let key = subject();
+        let now = Utc::now();
+        meter.record(key, 200, None, now);
+        meter.record_refused(key, 401, now + TimeDelta::seconds(1));
+        assert_eq!(meter.pending_requests(), 2);
+        assert_eq!(meter.lock().last_used[&key.key_id].at, now);
     }
 
     #[test]

@@ -67,7 +67,7 @@ pub(super) async fn authenticate(
             .into_response();
             if let Some(subject) = subject {
                 app.usage
-                    .record(subject, response.status().as_u16(), ip, now);
+                    .record_refused(subject, response.status().as_u16(), now);
             }
             response
         }

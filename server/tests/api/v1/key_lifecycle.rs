@@ -14,6 +14,7 @@ use app::{
 };
 use chrono::{Duration, Utc};
 use reqwest::Method;
+use sea_orm::EntityTrait;
 
 use super::{
     CROSS_PROCESS_BOUND, FORBIDDEN, INVALID_TOKEN, add_member, call, owner, refused_within,
@@ -185,6 +186,53 @@ async fn during_a_roll_grace_both_keys_work_and_rolling_now_retires_the_old_one(
         200,
         "the first grace period still runs"
     );
+}
+
+#[tokio::test]
+async fn the_old_half_of_a_roll_cannot_be_extended_or_edited_only_revoked() {
+    let app = spawn_app().await;
+    let ada = owner(&app, "ada@example.com").await;
+    let org = ada.org.org_id;
+    let old = app
+        .issue_key(org, ada.org.owner_id, new_key(&[Scope::ClientsRead]))
+        .await
+        .unwrap();
+    roll(&app, org, old.key.id, Grace::SevenDays).await;
+    for changes in [
+        KeyChanges {
+            expiry: Some(Expiry::Never),
+            ..KeyChanges::default()
+        },
+        KeyChanges {
+            scopes: Some(vec![Scope::All]),
+            ..KeyChanges::default()
+        },
+    ] {
+        let refused = edit(&app, org, old.key.id, changes).await;
+        assert!(
+            matches!(&refused, Err(keys::KeyError::Conflict(message)) if message.contains("rolled")),
+            "{refused:?}"
+        );
+    }
+    let stored = app::ssr::entities::api_key::Entity::find_by_id(old.key.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stored.expires_at.is_some(), "the grace period still ends");
+    assert_eq!(stored.scopes, serde_json::json!(["clients:read"]));
+    keys::revoke_key(
+        &app.db,
+        &app.invalidator,
+        old.key.id,
+        Some(org),
+        None,
+        SYSTEM,
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(whoami(&app, &old.secret).await.0, 401);
 }
 
 #[tokio::test]

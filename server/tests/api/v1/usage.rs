@@ -96,7 +96,8 @@ async fn counters_equal_the_requests_sent_after_a_flush() {
 }
 
 #[tokio::test]
-async fn refusals_count_against_the_key_they_name_and_junk_counts_nowhere() {
+async fn refusals_count_against_the_key_they_name_without_moving_its_last_use_and_junk_counts_nowhere()
+ {
     let app = spawn_app_with(&[("KEYWARD_USAGE_FLUSH_MS", "300000")]).await;
     let ada = owner(&app, "ada@example.com").await;
     let issued = app
@@ -139,6 +140,16 @@ async fn refusals_count_against_the_key_they_name_and_junk_counts_nowhere() {
         row.mode,
         Mode::Test,
         "test traffic is recorded as test (not billed)"
+    );
+    let key = api_key::Entity::find_by_id(issued.key.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (key.last_used_at, key.last_used_ip),
+        (None, None),
+        "a refused key was not used"
     );
 }
 

@@ -24,7 +24,9 @@ use super::PageHeader;
 use crate::{
     components::pager::Pager,
     error::AppError,
-    model::{ApiKeySummary, KeyListing, KeyQuery, KeyStatus, KeysOverview, Mode},
+    model::{
+        ApiKeySummary, KeyListing, KeyQuery, KeyStatus, KeysOverview, MAX_KEY_SEARCH_CHARS, Mode,
+    },
 };
 
 /// Plan gating, the key limit and the caller's rights.
@@ -75,6 +77,15 @@ pub async fn load_key_listing(query: KeyQuery) -> Result<KeyListing, AppError> {
     };
 
     let (state, _, current) = boundary::require_user().await?;
+    if query
+        .search
+        .as_ref()
+        .is_some_and(|search| search.chars().count() > MAX_KEY_SEARCH_CHARS)
+    {
+        return Err(boundary::fail(AppError::Invalid(format!(
+            "search: at most {MAX_KEY_SEARCH_CHARS} characters"
+        ))));
+    }
     let page = PageRequest::new(None, query.cursor.as_deref())
         .map_err(|err| boundary::fail(AppError::Invalid(err.0)))?;
     let filter = KeyFilter {
@@ -266,6 +277,7 @@ fn KeysHeader(overview: KeysOverview, state: ListState) -> impl IntoView {
                 <input
                     type="search"
                     placeholder="Name or key prefix"
+                    maxlength=MAX_KEY_SEARCH_CHARS
                     prop:value=move || search.get()
                     on:input=move |event| {
                         search.set(event_target_value(&event));

@@ -109,6 +109,9 @@ pub fn RollDialog(
                         <p>
                             "A new key with the same name, scopes, workspace and expiry period replaces this one. Update your integration with the new key before the old one stops working."
                         </p>
+                        <p data-testid="roll-acts-for">
+                            "The new key acts for you: it has your role’s access, and it stops working if you leave the organization."
+                        </p>
                         <label for="roll-grace">"The old key stops working"</label>
                         <select id="roll-grace" on:change=move |e| grace.set(event_target_value(&e))>
                             {GRACE_CHOICES.iter().map(|(value, label)| view! {

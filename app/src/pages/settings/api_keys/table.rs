@@ -65,11 +65,13 @@ fn KeyRowView(
         key,
         created_by_email,
         workspace_name,
+        replaced,
     } = row;
     let (expiry_text, expiry_warns) = expiry_label(key.expires_at, now);
     // Revoked and expired keys are final; a key whose member left cannot be rolled.
     let usable = matches!(key.status, KeyStatus::Active | KeyStatus::Inactive);
-    let rollable = key.status == KeyStatus::Active;
+    // The old half of a roll is final too: it can only be revoked.
+    let rollable = key.status == KeyStatus::Active && !replaced;
     let id = key.id.to_string();
     let copied_id = id.clone();
     let name = key.name.clone();
@@ -123,7 +125,7 @@ fn KeyRowView(
                         }
                     };
                     view! {
-                        {button(RowAction::Edit, "Edit", "btn btn-secondary btn-small")}
+                        {(!replaced).then(|| button(RowAction::Edit, "Edit", "btn btn-secondary btn-small"))}
                         {rollable.then(|| button(RowAction::Roll, "Roll", "btn btn-secondary btn-small"))}
                         {button(RowAction::Revoke, "Revoke", "btn btn-danger-outline btn-small")}
                     }

@@ -32,6 +32,7 @@ pub async fn load_audit_filter_choices() -> Result<AuditFilterChoices, AppError>
 /// One page of the organization's events, newest first.
 #[server(endpoint = "audit_listing", input = Json)]
 pub async fn load_audit_listing(query: AuditQuery) -> Result<AuditListing, AppError> {
+    use crate::model::MAX_ACTION_FILTER_CHARS;
     use crate::ssr::{
         boundary,
         services::{
@@ -41,6 +42,15 @@ pub async fn load_audit_listing(query: AuditQuery) -> Result<AuditListing, AppEr
     };
 
     let (state, _, current) = boundary::require_user().await?;
+    if query
+        .action
+        .as_ref()
+        .is_some_and(|action| action.chars().count() > MAX_ACTION_FILTER_CHARS)
+    {
+        return Err(boundary::fail(AppError::Invalid(format!(
+            "action: at most {MAX_ACTION_FILTER_CHARS} characters"
+        ))));
+    }
     let page = PageRequest::new(None, query.cursor.as_deref())
         .map_err(|err| boundary::fail(AppError::Invalid(err.0)))?;
     let filter = EventFilter {

@@ -5,19 +5,19 @@ use std::net::IpAddr;
 
 use chrono::Utc;
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
-    sea_query::Expr,
+    ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, TransactionTrait, sea_query::Expr,
 };
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::{
     Expiry, KeyError, MAX_DESCRIPTION_CHARS, action, expiry_instant, invalid, normalize_networks,
-    normalize_scopes, summary, validate_description, validate_name,
+    normalize_scopes, replaced_keys, status_of, summary, validate_description, validate_name,
 };
 use crate::ssr::key_cache::feed::Invalidator;
 use crate::{
-    model::{ApiKeySummary, Scope},
+    model::{ApiKeySummary, KeyStatus, Scope},
     ssr::{
         entities::api_key,
         services::audit::{self, Actor, NewAuditEvent},
@@ -36,7 +36,8 @@ pub struct KeyChanges {
     pub allowed_ips: Option<Option<Vec<String>>>,
 }
 
-/// Edits a key that is still usable (revoked and expired keys are final).
+/// Edits a key that is still usable and not the old half of a roll (revoked, expired
+/// and replaced keys are final; a replaced key can still be revoked).
 pub async fn update_key(
     db: &DatabaseConnection,
     invalidator: &Invalidator,
@@ -82,6 +83,8 @@ pub async fn update_key(
     }
 
     let txn = db.begin().await?;
+    // One conditional write: a key that stopped working, or the old half of a roll
+    // (final: extending it would undo the roll and escape the plan limit), is left as is.
     let updated = update
         .filter(api_key::Column::Id.eq(key_id))
         .filter(api_key::Column::OrgId.eq(org_id))
@@ -91,6 +94,7 @@ pub async fn update_key(
                 .add(api_key::Column::ExpiresAt.is_null())
                 .add(api_key::Column::ExpiresAt.gt(now)),
         )
+        .filter(api_key::Column::Id.not_in_subquery(replaced_keys()))
         .exec(&txn)
         .await?;
     let key = api_key::Entity::find_by_id(key_id)
@@ -99,9 +103,12 @@ pub async fn update_key(
         .await?
         .ok_or(KeyError::NotFound)?;
     if updated.rows_affected == 0 {
-        return Err(KeyError::Conflict(
-            "revoked and expired keys cannot be changed".to_owned(),
-        ));
+        let message = if status_of(&key, now) == KeyStatus::Active {
+            "this key was rolled: its old half can only be revoked; edit its replacement"
+        } else {
+            "revoked and expired keys cannot be changed"
+        };
+        return Err(KeyError::Conflict(message.to_owned()));
     }
     audit::record(
         &txn,
@@ -174,4 +181,67 @@ pub async fn revoke_key(
     .await?;
     invalidator.commit(txn, Some(key.org_id)).await?;
     Ok(summary(&key, now))
+}
+
+/// Why keys were revoked when their member left (their `revoke_reason`).
+pub const MEMBER_REMOVED_REASON: &str = "member removed from the organization";
+
+/// Revokes, inside the caller's transaction, every working key that acts for
+/// `member_id` in the organization, with one audit event per key. Used when the member
+/// leaves: the keys are closed for good, so adding the person back revives nothing.
+pub(crate) async fn revoke_keys_acting_for(
+    txn: &DatabaseTransaction,
+    org_id: Uuid,
+    member_id: Uuid,
+    actor: &Actor,
+    ip: Option<IpAddr>,
+) -> Result<usize, DbErr> {
+    let now = Utc::now();
+    let keys = api_key::Entity::find()
+        .filter(api_key::Column::OrgId.eq(org_id))
+        .filter(api_key::Column::CreatedBy.eq(member_id))
+        .filter(api_key::Column::RevokedAt.is_null())
+        .filter(
+            Condition::any()
+                .add(api_key::Column::ExpiresAt.is_null())
+                .add(api_key::Column::ExpiresAt.gt(now)),
+        )
+        .all(txn)
+        .await?;
+    if keys.is_empty() {
+        return Ok(0);
+    }
+    let revoked_by = match actor {
+        Actor::User { id, .. } => Some(*id),
+        _ => None,
+    };
+    api_key::Entity::update_many()
+        .col_expr(api_key::Column::RevokedAt, Expr::value(now))
+        .col_expr(api_key::Column::RevokedBy, Expr::value(revoked_by))
+        .col_expr(
+            api_key::Column::RevokeReason,
+            Expr::value(MEMBER_REMOVED_REASON),
+        )
+        .filter(api_key::Column::Id.is_in(keys.iter().map(|key| key.id)))
+        .exec(txn)
+        .await?;
+    for key in &keys {
+        audit::record(
+            txn,
+            NewAuditEvent {
+                org_id: Some(org_id),
+                actor: actor.clone(),
+                action: action::REVOKED,
+                target: Some(("api_key", key.id.to_string())),
+                data: json!({
+                    "name": key.name,
+                    "mode": key.mode.as_str(),
+                    "reason": MEMBER_REMOVED_REASON,
+                }),
+                ip,
+            },
+        )
+        .await?;
+    }
+    Ok(keys.len())
 }

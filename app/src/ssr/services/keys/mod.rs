@@ -6,7 +6,8 @@ mod create;
 mod query;
 mod roll;
 
-pub use change::{KeyChanges, revoke_key, update_key};
+pub(crate) use change::revoke_keys_acting_for;
+pub use change::{KeyChanges, MEMBER_REMOVED_REASON, revoke_key, update_key};
 pub use create::create_key;
 pub use query::{
     KeyFilter, active_key_count, get_details, get_key, key_counts_by_workspace, list_keys,
@@ -18,7 +19,8 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, DbErr, EntityTrait, PaginatorTrait, QueryFilter, sea_query::Query,
+    ColumnTrait, Condition, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    sea_query::{Query, SelectStatement},
 };
 use uuid::Uuid;
 
@@ -261,18 +263,22 @@ pub fn summary(key: &api_key::Model, now: DateTime<Utc>) -> ApiKeySummary {
     }
 }
 
-/// Keys that count against the plan: not revoked, not expired, and not the old half
-/// of a roll still in its grace period.
+/// The ids of keys that were rolled (each has a replacement).
+pub(crate) fn replaced_keys() -> SelectStatement {
+    Query::select()
+        .column(api_key::Column::RolledFrom)
+        .from(api_key::Entity)
+        .and_where(api_key::Column::RolledFrom.is_not_null())
+        .to_owned()
+}
+
+/// Keys that count against the plan: every key that still works, the old half of a
+/// roll in its grace period included (it works, so it counts).
 pub(crate) async fn count_active_keys(
     db: &impl sea_orm::ConnectionTrait,
     org_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
-    let rolled_over = Query::select()
-        .column(api_key::Column::RolledFrom)
-        .from(api_key::Entity)
-        .and_where(api_key::Column::RolledFrom.is_not_null())
-        .to_owned();
     api_key::Entity::find()
         .filter(api_key::Column::OrgId.eq(org_id))
         .filter(api_key::Column::RevokedAt.is_null())
@@ -281,7 +287,6 @@ pub(crate) async fn count_active_keys(
                 .add(api_key::Column::ExpiresAt.is_null())
                 .add(api_key::Column::ExpiresAt.gt(now)),
         )
-        .filter(api_key::Column::Id.not_in_subquery(rolled_over))
         .count(db)
         .await
 }

@@ -144,6 +144,18 @@ pub async fn list_rows(
     page: PageRequest,
 ) -> Result<Page<KeyRow>, DbErr> {
     let keys = list_keys(db, org_id, filter, page).await?;
+    let ids: Vec<Uuid> = keys.data.iter().map(|key| key.id).collect();
+    let replaced: HashSet<Uuid> = api_key::Entity::find()
+        .select_only()
+        .column(api_key::Column::RolledFrom)
+        .filter(api_key::Column::OrgId.eq(org_id))
+        .filter(api_key::Column::RolledFrom.is_in(ids))
+        .into_tuple::<Option<Uuid>>()
+        .all(db)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
     let creators: Vec<Uuid> = keys.data.iter().map(|key| key.created_by).collect();
     let emails: HashMap<Uuid, String> = user::Entity::find()
         .filter(user::Column::Id.is_in(creators))
@@ -165,6 +177,7 @@ pub async fn list_rows(
             .get(&key.workspace_id)
             .cloned()
             .unwrap_or_default(),
+        replaced: replaced.contains(&key.id),
         key,
     }))
 }
@@ -255,6 +268,7 @@ pub async fn get_details(
             key: listed(&key, &members, Utc::now()),
             created_by_email: creator.map(|user| user.email),
             workspace_name: workspace.map(|w| w.name).unwrap_or_default(),
+            replaced: rolled_into.is_some(),
         },
         last_used_ip: key.last_used_ip,
         revoke_reason: key.revoke_reason,

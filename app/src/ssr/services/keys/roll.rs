@@ -83,9 +83,11 @@ fn renewed_expiry(old: &api_key::Model, now: DateTime<Utc>) -> Option<DateTime<U
     })
 }
 
-/// Rolls a usable key once. The new key acts for the same member, in the same
-/// workspace and mode, with the same scopes, description and allowlist, and links
-/// back through `rolled_from`.
+/// Rolls a usable key once. The new key has the same workspace, mode, scopes,
+/// description and allowlist, links back through `rolled_from`, and acts for the member
+/// who rolled it (with that member's role): whoever receives a secret is the member it
+/// acts for, so removing that member stops every secret they ever saw. Only the
+/// break-glass CLI (a `System` actor) keeps the old key's member.
 pub async fn roll_key(
     db: &DatabaseConnection,
     issuer: &KeyIssuer<'_>,
@@ -136,9 +138,13 @@ pub async fn roll_key(
     if !org.plan.limits().api_access {
         return Err(KeyError::PlanWithoutApiAccess(org.plan));
     }
-    if !accounts::is_member(&txn, org_id, old.created_by).await? {
+    let acts_for = match &actor {
+        Actor::User { id, .. } => *id,
+        Actor::ApiKey { .. } | Actor::System { .. } => old.created_by,
+    };
+    if !accounts::is_member(&txn, org_id, acts_for).await? {
         return Err(KeyError::Conflict(
-            "the member this key acts for has left the organization; create a new key instead"
+            "the member the new key would act for is not in the organization; create a new key instead"
                 .to_owned(),
         ));
     }
@@ -165,7 +171,7 @@ pub async fn roll_key(
         last_four: Set(minted.last_four),
         key_hash: Set(issuer.hasher.hash(&minted.secret).to_vec()),
         pepper_version: Set(issuer.hasher.version()),
-        created_by: Set(old.created_by),
+        created_by: Set(acts_for),
         created_at: Set(now),
         expires_at: Set(renewed_expiry(&old, now)),
         revoked_at: Set(None),
@@ -191,6 +197,8 @@ pub async fn roll_key(
                 "newKeyId": new.id,
                 "grace": grace.as_str(),
                 "oldKeyExpiresAt": grace_ends_at,
+                "oldKeyActedFor": old.created_by,
+                "newKeyActsFor": acts_for,
             }),
             ip,
         },

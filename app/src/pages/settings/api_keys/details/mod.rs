@@ -177,7 +177,9 @@ fn KeyDetailsBody(
         changes.update(|n| *n += 1);
     });
     let usable = matches!(key.status, KeyStatus::Active | KeyStatus::Inactive);
-    let rollable = key.status == KeyStatus::Active;
+    // The old half of a roll can only be revoked.
+    let replaced = details.row.replaced;
+    let rollable = key.status == KeyStatus::Active && !replaced;
     let action = {
         let key = key.clone();
         move |target: RwSignal<Option<ApiKeySummary>>| {
@@ -198,7 +200,9 @@ fn KeyDetailsBody(
             </div>
             {(can_manage && usable).then(|| view! {
                 <div class="header-actions">
-                    <button type="button" class="btn btn-secondary" on:click=action(editing)>"Edit"</button>
+                    {(!replaced).then(|| view! {
+                        <button type="button" class="btn btn-secondary" on:click=action(editing)>"Edit"</button>
+                    })}
                     {rollable.then(|| view! {
                         <button type="button" class="btn btn-secondary" on:click=action(rolling)>"Roll"</button>
                     })}
