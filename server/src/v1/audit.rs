@@ -66,7 +66,9 @@ impl From<audit_event::Model> for AuditEventView {
     }
 }
 
-/// The organization's events (every workspace and mode), newest first.
+/// The events of the key's workspace and mode, newest first. Organization-level events
+/// (members, billing, sign-ins, setup, workspaces) and other workspaces' and modes'
+/// events are not served here: a test key in a sandbox sees its sandbox only.
 #[utoipa::path(get, path = "/v1/audit", tag = "audit", params(ListParams),
     responses((status = 200, body = PageOf<AuditEventView>), (status = 403, body = ErrorBody)),
     security(("bearer" = ["audit:read"])))]
@@ -75,13 +77,15 @@ pub async fn list(
     caller: Caller,
     Paging(page): Paging,
 ) -> Result<Json<PageOf<AuditEventView>>, ApiError> {
-    let page = audit::list_events(
-        &state.db,
-        caller.tenancy.org_id,
-        &audit::EventFilter::default(),
-        page,
-    )
-    .await
-    .map_err(|err| ApiError::database(&err))?;
+    let filter = audit::EventFilter {
+        scope: Some(audit::AuditScope::new(
+            caller.tenancy.workspace_id,
+            caller.tenancy.mode,
+        )),
+        ..audit::EventFilter::default()
+    };
+    let page = audit::list_events(&state.db, caller.tenancy.org_id, &filter, page)
+        .await
+        .map_err(|err| ApiError::database(&err))?;
     Ok(Json(page.map(AuditEventView::from).into()))
 }

@@ -15,6 +15,7 @@ use super::{
     error::{ApiError, ErrorBody},
     extract::{ApiJson, ListParams, Paging, RecordId},
     page::PageOf,
+    write::KeyedWrite,
 };
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -99,7 +100,9 @@ pub async fn create(
         email: body.email,
         external_ref: Some(body.external_ref),
     };
-    let client = clients::create(&state.db, &caller.tenancy, input).await?;
+    let write = KeyedWrite::begin(&state.db, &caller).await?;
+    let client = clients::create(write.txn(), &caller.tenancy, input).await?;
+    write.commit().await?;
     Ok((StatusCode::CREATED, Json(client.into())))
 }
 
@@ -117,11 +120,10 @@ pub async fn update(
         email: body.email,
         external_ref: body.external_ref,
     };
-    Ok(Json(
-        clients::update(&state.db, &caller.tenancy, id, input)
-            .await?
-            .into(),
-    ))
+    let write = KeyedWrite::begin(&state.db, &caller).await?;
+    let client = clients::update(write.txn(), &caller.tenancy, id, input).await?;
+    write.commit().await?;
+    Ok(Json(client.into()))
 }
 
 /// Deletes a client no envelope or verification refers to (409 otherwise).
@@ -133,6 +135,8 @@ pub async fn delete(
     caller: Caller,
     RecordId(id): RecordId,
 ) -> Result<StatusCode, ApiError> {
-    clients::delete(&state.db, &caller.tenancy, id).await?;
+    let write = KeyedWrite::begin(&state.db, &caller).await?;
+    clients::delete(write.txn(), &caller.tenancy, id).await?;
+    write.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -15,6 +15,7 @@ use super::{
     error::{ApiError, ErrorBody},
     extract::{ApiJson, ListParams, Paging, RecordId},
     page::PageOf,
+    write::KeyedWrite,
 };
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -90,8 +91,10 @@ pub async fn create(
     caller: Caller,
     ApiJson(body): ApiJson<NewEnvelope>,
 ) -> Result<(StatusCode, Json<EnvelopeView>), ApiError> {
+    let write = KeyedWrite::begin(&state.db, &caller).await?;
     let envelope =
-        envelopes::create(&state.db, &caller.tenancy, body.client_id, body.title).await?;
+        envelopes::create(write.txn(), &caller.tenancy, body.client_id, body.title).await?;
+    write.commit().await?;
     Ok((StatusCode::CREATED, Json(envelope.into())))
 }
 
@@ -105,11 +108,10 @@ pub async fn update(
     RecordId(id): RecordId,
     ApiJson(body): ApiJson<EnvelopeChanges>,
 ) -> Result<Json<EnvelopeView>, ApiError> {
-    Ok(Json(
-        envelopes::update(&state.db, &caller.tenancy, id, body.title)
-            .await?
-            .into(),
-    ))
+    let write = KeyedWrite::begin(&state.db, &caller).await?;
+    let envelope = envelopes::update(write.txn(), &caller.tenancy, id, body.title).await?;
+    write.commit().await?;
+    Ok(Json(envelope.into()))
 }
 
 /// Draft → sent (recorded in the audit log; no e-mail is sent).
@@ -121,8 +123,10 @@ pub async fn send(
     caller: Caller,
     RecordId(id): RecordId,
 ) -> Result<Json<EnvelopeView>, ApiError> {
+    let write = KeyedWrite::begin(&state.db, &caller).await?;
     let envelope =
-        envelopes::send(&state.db, &caller.tenancy, id, caller.actor(), caller.ip).await?;
+        envelopes::send(write.txn(), &caller.tenancy, id, caller.actor(), caller.ip).await?;
+    write.commit().await?;
     Ok(Json(envelope.into()))
 }
 
@@ -135,7 +139,9 @@ pub async fn cancel(
     caller: Caller,
     RecordId(id): RecordId,
 ) -> Result<Json<EnvelopeView>, ApiError> {
+    let write = KeyedWrite::begin(&state.db, &caller).await?;
     let envelope =
-        envelopes::cancel(&state.db, &caller.tenancy, id, caller.actor(), caller.ip).await?;
+        envelopes::cancel(write.txn(), &caller.tenancy, id, caller.actor(), caller.ip).await?;
+    write.commit().await?;
     Ok(Json(envelope.into()))
 }

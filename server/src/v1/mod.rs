@@ -16,6 +16,7 @@ pub mod routes;
 mod verifications;
 mod webhooks;
 mod whoami;
+mod write;
 
 use std::sync::Arc;
 

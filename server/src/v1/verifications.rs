@@ -15,6 +15,7 @@ use super::{
     error::{ApiError, ErrorBody},
     extract::{ApiJson, ListParams, Paging, RecordId},
     page::PageOf,
+    write::KeyedWrite,
 };
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -89,8 +90,10 @@ pub async fn create(
     caller: Caller,
     ApiJson(body): ApiJson<NewVerification>,
 ) -> Result<(StatusCode, Json<VerificationView>), ApiError> {
+    let write = KeyedWrite::begin(&state.db, &caller).await?;
     let verification =
-        verifications::create(&state.db, &caller.tenancy, body.client_id, body.kind).await?;
+        verifications::create(write.txn(), &caller.tenancy, body.client_id, body.kind).await?;
+    write.commit().await?;
     Ok((StatusCode::CREATED, Json(verification.into())))
 }
 
@@ -103,9 +106,8 @@ pub async fn cancel(
     caller: Caller,
     RecordId(id): RecordId,
 ) -> Result<Json<VerificationView>, ApiError> {
-    Ok(Json(
-        verifications::cancel(&state.db, &caller.tenancy, id)
-            .await?
-            .into(),
-    ))
+    let write = KeyedWrite::begin(&state.db, &caller).await?;
+    let verification = verifications::cancel(write.txn(), &caller.tenancy, id).await?;
+    write.commit().await?;
+    Ok(Json(verification.into()))
 }

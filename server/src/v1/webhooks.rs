@@ -15,6 +15,7 @@ use super::{
     error::{ApiError, ErrorBody},
     extract::{ApiJson, ListParams, Paging, RecordId},
     page::PageOf,
+    write::KeyedWrite,
 };
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -103,8 +104,9 @@ pub async fn create(
     caller: Caller,
     ApiJson(body): ApiJson<WebhookBody>,
 ) -> Result<(StatusCode, Json<CreatedWebhookView>), ApiError> {
+    let write = KeyedWrite::begin(&state.db, &caller).await?;
     let created = webhooks::create(
-        &state.db,
+        write.txn(),
         &state.keys.hasher,
         &caller.tenancy,
         body.into(),
@@ -112,6 +114,7 @@ pub async fn create(
         caller.ip,
     )
     .await?;
+    write.commit().await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedWebhookView {
@@ -130,8 +133,9 @@ pub async fn update(
     RecordId(id): RecordId,
     ApiJson(body): ApiJson<WebhookBody>,
 ) -> Result<Json<WebhookView>, ApiError> {
+    let write = KeyedWrite::begin(&state.db, &caller).await?;
     let webhook = webhooks::update(
-        &state.db,
+        write.txn(),
         &caller.tenancy,
         id,
         body.into(),
@@ -139,6 +143,7 @@ pub async fn update(
         caller.ip,
     )
     .await?;
+    write.commit().await?;
     Ok(Json(webhook.into()))
 }
 
@@ -150,6 +155,8 @@ pub async fn delete(
     caller: Caller,
     RecordId(id): RecordId,
 ) -> Result<StatusCode, ApiError> {
-    webhooks::delete(&state.db, &caller.tenancy, id, caller.actor(), caller.ip).await?;
+    let write = KeyedWrite::begin(&state.db, &caller).await?;
+    webhooks::delete(write.txn(), &caller.tenancy, id, caller.actor(), caller.ip).await?;
+    write.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

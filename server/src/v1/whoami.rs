@@ -89,7 +89,7 @@ pub async fn whoami(caller: Caller) -> Json<WhoAmI> {
     })
 }
 
-/// The workspaces of the key's organization.
+/// The workspaces the key may act in: its own (a key belongs to one workspace).
 #[utoipa::path(get, path = "/v1/workspaces", tag = "keys", params(ListParams),
     responses((status = 200, body = PageOf<WorkspaceView>), (status = 401, body = ErrorBody)),
     security(("bearer" = [])))]
@@ -100,7 +100,9 @@ pub async fn workspaces(
 ) -> Result<Json<PageOf<WorkspaceView>>, ApiError> {
     let page = fetch_page(
         &state.db,
-        workspace::Entity::find().filter(workspace::Column::OrgId.eq(caller.tenancy.org_id)),
+        workspace::Entity::find()
+            .filter(workspace::Column::OrgId.eq(caller.tenancy.org_id))
+            .filter(workspace::Column::Id.eq(caller.tenancy.workspace_id)),
         workspace::Column::Id,
         |w: &workspace::Model| w.id,
         page,

@@ -91,6 +91,7 @@ pub async fn logout() -> Result<(), AppError> {
             &state.db,
             NewAuditEvent {
                 org_id: Some(current.org.id),
+                scope: None,
                 actor: current.actor(),
                 action: action::SIGNED_OUT,
                 target: Some(("user", current.user.id.to_string())),

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::model::Mode;
+
 /// One append-only audit log entry (the database rejects updates and deletes).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "audit_events")]
@@ -7,6 +9,10 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub org_id: Option<Uuid>,
+    /// With `mode`: the workspace the event happened in; both NULL for
+    /// organization-level events (see `services::audit::AuditScope`).
+    pub workspace_id: Option<Uuid>,
+    pub mode: Option<Mode>,
     /// `user`, `api_key` or `system` (the CLI, start-up tasks).
     pub actor_kind: String,
     pub actor_id: Option<Uuid>,

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::pagination::{PageRequest, fetch_page};
 use crate::{
-    model::{ActorOption, ActorRef, AuditEntry, Page},
+    model::{ActorOption, ActorRef, AuditEntry, Mode, Page},
     ssr::entities::audit_event,
 };
 
@@ -50,9 +50,26 @@ pub enum Actor {
     },
 }
 
+/// The workspace and mode an event happened in (keys and the records `/v1` manages).
+/// Events without one are organization-level (members, billing, sign-ins, setup,
+/// workspaces): the Audit Log page shows them, `/v1/audit` never does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditScope {
+    pub workspace_id: Uuid,
+    pub mode: Mode,
+}
+
+impl AuditScope {
+    pub fn new(workspace_id: Uuid, mode: Mode) -> Self {
+        AuditScope { workspace_id, mode }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct NewAuditEvent {
     pub org_id: Option<Uuid>,
+    /// `None`: an organization-level event.
+    pub scope: Option<AuditScope>,
     pub actor: Actor,
     pub action: &'static str,
     pub target: Option<(&'static str, String)>,
@@ -74,6 +91,8 @@ pub async fn record(db: &impl ConnectionTrait, event: NewAuditEvent) -> Result<(
         // Time-ordered ids: the log pages by id, newest first.
         id: Set(Uuid::now_v7()),
         org_id: Set(event.org_id),
+        workspace_id: Set(event.scope.map(|scope| scope.workspace_id)),
+        mode: Set(event.scope.map(|scope| scope.mode)),
         actor_kind: Set(actor_kind.to_owned()),
         actor_id: Set(actor_id),
         actor_label: Set(actor_label),
@@ -96,6 +115,8 @@ pub struct EventFilter {
     pub actor: Option<ActorRef>,
     /// Events about this key, or done with it: its history.
     pub key: Option<Uuid>,
+    /// Only the events of this workspace and mode (organization-level events excluded).
+    pub scope: Option<AuditScope>,
 }
 
 /// The organization's events, newest first.
@@ -108,6 +129,11 @@ pub async fn list_events(
     use audit_event::Column;
 
     let mut select = audit_event::Entity::find().filter(Column::OrgId.eq(org_id));
+    if let Some(scope) = filter.scope {
+        select = select
+            .filter(Column::WorkspaceId.eq(scope.workspace_id))
+            .filter(Column::Mode.eq(scope.mode));
+    }
     if let Some(action) = &filter.action {
         select = select.filter(Column::Action.eq(action.as_str()));
     }

@@ -108,6 +108,7 @@ pub async fn authenticate(
         &state.db,
         NewAuditEvent {
             org_id: Some(org.id),
+            scope: None,
             actor,
             action: action::SIGNED_IN,
             target: Some(("user", user.id.to_string())),
@@ -132,6 +133,7 @@ async fn audit_failed_sign_in(
             db,
             NewAuditEvent {
                 org_id: Some(org.id),
+                scope: None,
                 actor: Actor::User {
                     id: user.id,
                     email: user.email.clone(),

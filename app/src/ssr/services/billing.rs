@@ -88,6 +88,7 @@ pub async fn change_plan(
         &txn,
         NewAuditEvent {
             org_id: Some(org_id),
+            scope: None,
             actor,
             action: action::PLAN_CHANGED,
             target: Some(("organization", org_id.to_string())),

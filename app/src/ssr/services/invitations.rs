@@ -179,6 +179,7 @@ pub async fn invite(
         &txn,
         NewAuditEvent {
             org_id: Some(org_id),
+            scope: None,
             actor,
             action: action::MEMBER_INVITED,
             target: Some(("invitation", model.id.to_string())),
@@ -271,6 +272,7 @@ pub async fn revoke(
         &txn,
         NewAuditEvent {
             org_id: Some(org_id),
+            scope: None,
             actor,
             action: action::INVITATION_REVOKED,
             target: Some(("invitation", invitation.id.to_string())),
@@ -530,6 +532,7 @@ async fn consume(
         &txn,
         NewAuditEvent {
             org_id: Some(invitation.org_id),
+            scope: None,
             actor: Actor::User {
                 id: user_id,
                 email: invitation.email.clone(),

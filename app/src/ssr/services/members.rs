@@ -141,6 +141,7 @@ pub async fn add_member(
         &txn,
         NewAuditEvent {
             org_id: Some(org_id),
+            scope: None,
             actor,
             action: action::MEMBER_ADDED,
             target: Some(("user", user_id.to_string())),
@@ -291,6 +292,7 @@ pub async fn change_role(
         &txn,
         NewAuditEvent {
             org_id: Some(org_id),
+            scope: None,
             actor,
             action: action::MEMBER_ROLE_CHANGED,
             target: Some(("user", member_id.to_string())),
@@ -338,6 +340,7 @@ pub async fn remove_member(
         &txn,
         NewAuditEvent {
             org_id: Some(org_id),
+            scope: None,
             actor,
             action: action::MEMBER_REMOVED,
             target: Some(("user", member_id.to_string())),

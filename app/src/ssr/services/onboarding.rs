@@ -246,6 +246,7 @@ pub async fn create_organization_with_owner(
         &txn,
         NewAuditEvent {
             org_id: Some(org_id),
+            scope: None,
             actor: actor.clone(),
             action: action::ORGANIZATION_CREATED,
             target: Some(("organization", org_id.to_string())),
@@ -258,6 +259,7 @@ pub async fn create_organization_with_owner(
         &txn,
         NewAuditEvent {
             org_id: Some(org_id),
+            scope: None,
             actor,
             action: action::MEMBER_ADDED,
             target: Some(("user", owner_id.to_string())),

@@ -115,6 +115,7 @@ pub async fn create_workspace(
             &txn,
             NewAuditEvent {
                 org_id: Some(org_id),
+                scope: None,
                 actor,
                 action: action::CREATED,
                 target: Some(("workspace", workspace.id.to_string())),
@@ -159,6 +160,7 @@ pub async fn rename_workspace(
         &txn,
         NewAuditEvent {
             org_id: Some(org_id),
+            scope: None,
             actor,
             action: action::RENAMED,
             target: Some(("workspace", workspace.id.to_string())),

@@ -15,7 +15,7 @@ use app::{
         key_cache::record::KeySnapshot,
         rate_limit::Allowance,
         services::{
-            audit::{self, Actor, NewAuditEvent},
+            audit::{self, Actor, AuditScope, NewAuditEvent},
             keys::action,
         },
         state::AppState,
@@ -178,6 +178,7 @@ fn audit_rate_limited(app: &AppState, key: &KeySnapshot, limit: u32, ip: Option<
     let db = app.db.clone();
     let event = NewAuditEvent {
         org_id: Some(key.organization.id),
+        scope: Some(AuditScope::new(key.workspace.id, key.mode)),
         actor: Actor::ApiKey {
             id: key.id,
             name: key.name.clone(),

@@ -9,6 +9,7 @@ mod rate_limits;
 mod resources;
 mod tenancy;
 mod usage;
+mod writes;
 
 use app::{
     model::{Mode, Plan, Role, Scope},

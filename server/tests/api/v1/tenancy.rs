@@ -176,27 +176,83 @@ async fn no_route_reaches_a_record_of_another_org_workspace_or_mode() {
 }
 
 #[tokio::test]
-async fn the_audit_log_and_workspaces_are_the_keys_organization_only() {
+async fn the_audit_log_and_workspaces_are_the_keys_workspace_and_mode_only() {
     let app = spawn_app().await;
     let ada = owner(&app, "ada@example.com").await;
     let bob = owner(&app, "bob@example.com").await;
-    let ada_key = key(&app, &ada, Mode::Live, &[Scope::AuditRead]).await;
     key(&app, &bob, Mode::Live, &[Scope::AuditRead]).await;
+    workspaces::create_workspace(
+        &app.db,
+        ada.org.org_id,
+        "Staging",
+        Actor::System { label: "test" },
+        None,
+    )
+    .await
+    .unwrap();
+    let live_key = key(&app, &ada, Mode::Live, &[Scope::All]).await;
+    let sandbox_key = app
+        .issue_key(
+            ada.org.org_id,
+            ada.org.owner_id,
+            NewKey {
+                name: "sandbox".into(),
+                description: None,
+                mode: Mode::Test,
+                scopes: vec![Scope::All],
+                workspace_slug: Some("staging".into()),
+                expiry: Expiry::InDays(30),
+            },
+        )
+        .await
+        .unwrap()
+        .secret;
+    for (secret, url) in [
+        (&live_key, "https://hooks.example.com/live"),
+        (&sandbox_key, "https://hooks.example.com/sandbox"),
+    ] {
+        let (status, body) = send_json(
+            &app,
+            Method::POST,
+            "/webhooks",
+            secret,
+            json!({ "url": url, "events": ["envelope.sent"] }),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+    }
 
-    let events = get_json(&app, "/audit", &ada_key).await;
-    let events = events["data"].as_array().unwrap();
-    assert!(!events.is_empty());
-    assert!(
-        events
+    let seen_by = |events: Value| -> Vec<String> {
+        events["data"]
+            .as_array()
+            .unwrap()
             .iter()
-            .all(|e| !e.to_string().contains("bob@example.com")),
-        "{events:?}"
+            .map(|event| format!("{} {}", event["action"], event["data"]))
+            .collect()
+    };
+    let sandbox = seen_by(get_json(&app, "/audit", &sandbox_key).await);
+    assert!(
+        sandbox
+            .iter()
+            .any(|e| e.contains("webhook.created") && e.contains("/sandbox")),
+        "{sandbox:?}"
     );
+    assert!(
+        sandbox.iter().all(|e| !e.contains("/live")
+            && !e.contains("\"mode\":\"live\"")
+            && !e.contains("organization.")
+            && !e.contains("workspace.")
+            && !e.contains("bob@example.com")),
+        "only the sandbox's own test events: {sandbox:?}"
+    );
+    let live = seen_by(get_json(&app, "/audit", &live_key).await);
+    assert!(live.iter().any(|e| e.contains("/live")), "{live:?}");
+    assert!(live.iter().all(|e| !e.contains("/sandbox")), "{live:?}");
 
-    let listed = get_json(&app, "/workspaces", &ada_key).await;
+    let listed = get_json(&app, "/workspaces", &sandbox_key).await;
     let listed: Vec<&Value> = listed["data"].as_array().unwrap().iter().collect();
-    assert_eq!(listed.len(), 1);
-    assert_eq!(listed[0]["isDefault"], true);
+    assert_eq!(listed.len(), 1, "only the workspace the key acts in");
+    assert_eq!(listed[0]["slug"], "staging");
 }
 
 #[tokio::test]

@@ -57,6 +57,7 @@ pub async fn load_audit_listing(query: AuditQuery) -> Result<AuditListing, AppEr
         action: query.action.filter(|action| !action.is_empty()),
         actor: query.actor,
         key: None,
+        scope: None,
     };
     let events = audit::list_events(&state.db, current.org.id, &filter, page)
         .await

@@ -20,7 +20,7 @@ use crate::{
     model::{ApiKeySummary, KeyStatus, Scope},
     ssr::{
         entities::api_key,
-        services::audit::{self, Actor, NewAuditEvent},
+        services::audit::{self, Actor, AuditScope, NewAuditEvent},
     },
 };
 
@@ -114,6 +114,7 @@ pub async fn update_key(
         &txn,
         NewAuditEvent {
             org_id: Some(org_id),
+            scope: Some(AuditScope::new(key.workspace_id, key.mode)),
             actor,
             action: action::UPDATED,
             target: Some(("api_key", key.id.to_string())),
@@ -171,6 +172,7 @@ pub async fn revoke_key(
         &txn,
         NewAuditEvent {
             org_id: Some(key.org_id),
+            scope: Some(AuditScope::new(key.workspace_id, key.mode)),
             actor,
             action: action::REVOKED,
             target: Some(("api_key", key.id.to_string())),
@@ -230,6 +232,7 @@ pub(crate) async fn revoke_keys_acting_for(
             txn,
             NewAuditEvent {
                 org_id: Some(org_id),
+                scope: Some(AuditScope::new(key.workspace_id, key.mode)),
                 actor: actor.clone(),
                 action: action::REVOKED,
                 target: Some(("api_key", key.id.to_string())),

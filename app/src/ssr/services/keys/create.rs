@@ -22,7 +22,7 @@ use crate::{
         keys::format,
         services::{
             accounts,
-            audit::{self, Actor, NewAuditEvent},
+            audit::{self, Actor, AuditScope, NewAuditEvent},
         },
     },
 };
@@ -147,6 +147,7 @@ pub async fn create_key(
         &txn,
         NewAuditEvent {
             org_id: Some(org_id),
+            scope: Some(AuditScope::new(model.workspace_id, model.mode)),
             actor,
             action: action::CREATED,
             target: Some(("api_key", model.id.to_string())),

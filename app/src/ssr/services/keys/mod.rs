@@ -3,12 +3,14 @@
 
 mod change;
 mod create;
+mod hold;
 mod query;
 mod roll;
 
 pub(crate) use change::revoke_keys_acting_for;
 pub use change::{KeyChanges, MEMBER_REMOVED_REASON, revoke_key, update_key};
 pub use create::create_key;
+pub use hold::hold_usable_key;
 pub use query::{
     KeyFilter, active_key_count, get_details, get_key, key_counts_by_workspace, list_keys,
     list_rows,

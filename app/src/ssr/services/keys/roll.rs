@@ -20,7 +20,7 @@ use crate::{
         entities::{api_key, organization},
         services::{
             accounts,
-            audit::{self, Actor, NewAuditEvent},
+            audit::{self, Actor, AuditScope, NewAuditEvent},
         },
     },
 };
@@ -188,6 +188,7 @@ pub async fn roll_key(
         &txn,
         NewAuditEvent {
             org_id: Some(org_id),
+            scope: Some(AuditScope::new(old.workspace_id, old.mode)),
             actor,
             action: action::ROLLED,
             target: Some(("api_key", old.id.to_string())),

@@ -5,8 +5,8 @@ use std::net::IpAddr;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, TransactionTrait, sea_query::Expr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    TransactionSession, TransactionTrait, sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -19,7 +19,7 @@ use crate::{
     ssr::{
         entities::envelope::{self, EnvelopeStatus},
         services::{
-            audit::{self, Actor, NewAuditEvent},
+            audit::{self, Actor, AuditScope, NewAuditEvent},
             pagination::{PageRequest, fetch_page},
         },
     },
@@ -137,7 +137,7 @@ pub async fn update(
 }
 
 async fn audited_transition(
-    db: &DatabaseConnection,
+    db: &impl TransactionTrait,
     tenancy: &Tenancy,
     id: Uuid,
     (from, to, action, allowed, verb): (
@@ -158,6 +158,7 @@ async fn audited_transition(
         &txn,
         NewAuditEvent {
             org_id: Some(tenancy.org_id),
+            scope: Some(AuditScope::new(tenancy.workspace_id, tenancy.mode)),
             actor,
             action,
             target: Some(("envelope", envelope.id.to_string())),
@@ -172,7 +173,7 @@ async fn audited_transition(
 
 /// Draft → sent. Recorded as an event; no e-mail leaves the system.
 pub async fn send(
-    db: &DatabaseConnection,
+    db: &impl TransactionTrait,
     tenancy: &Tenancy,
     id: Uuid,
     actor: Actor,
@@ -197,7 +198,7 @@ pub async fn send(
 
 /// Draft or sent → cancelled.
 pub async fn cancel(
-    db: &DatabaseConnection,
+    db: &impl TransactionTrait,
     tenancy: &Tenancy,
     id: Uuid,
     actor: Actor,

@@ -6,8 +6,8 @@ use std::net::IpAddr;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, TransactionTrait, sea_query::Expr,
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, QueryFilter,
+    TransactionSession, TransactionTrait, sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -19,7 +19,7 @@ use crate::{
         entities::webhook,
         keys::{format, hash::KeyHasher},
         services::{
-            audit::{self, Actor, NewAuditEvent},
+            audit::{self, Actor, AuditScope, NewAuditEvent},
             pagination::{PageRequest, fetch_page},
         },
     },
@@ -136,6 +136,7 @@ async fn audit(
         db,
         NewAuditEvent {
             org_id: Some(tenancy.org_id),
+            scope: Some(AuditScope::new(tenancy.workspace_id, tenancy.mode)),
             actor,
             action,
             target: Some(("webhook", webhook.id.to_string())),
@@ -153,7 +154,7 @@ async fn audit(
 }
 
 pub async fn create(
-    db: &DatabaseConnection,
+    db: &impl TransactionTrait,
     hasher: &KeyHasher,
     tenancy: &Tenancy,
     input: WebhookInput,
@@ -192,7 +193,7 @@ pub async fn create(
 }
 
 pub async fn update(
-    db: &DatabaseConnection,
+    db: &impl TransactionTrait,
     tenancy: &Tenancy,
     id: Uuid,
     input: WebhookInput,
@@ -222,7 +223,7 @@ pub async fn update(
 }
 
 pub async fn delete(
-    db: &DatabaseConnection,
+    db: &impl TransactionTrait,
     tenancy: &Tenancy,
     id: Uuid,
     actor: Actor,
