@@ -8,6 +8,7 @@ mod audit_log;
 mod billing;
 mod cli;
 mod client_address;
+mod csrf;
 mod health;
 mod key_admin;
 mod key_details;
