@@ -213,6 +213,9 @@ async fn bad_input_is_a_clear_422_and_writes_nothing() {
             .unwrap()
             .contains("name: must be 1 to 100 characters")
     );
+    form["form"]["name"] = json!("billing\u{202E}fdp.exe");
+    let created = app.post_json("/api/create_api_key", form.clone()).await;
+    assert_eq!(created.status(), 422, "a right-to-left override in a name");
     form["form"]["name"] = json!("ok");
     form["form"]["scopes"] = json!([]);
     let created = app.post_json("/api/create_api_key", form).await;

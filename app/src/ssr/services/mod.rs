@@ -11,6 +11,7 @@ pub mod members;
 pub mod onboarding;
 pub mod pagination;
 pub mod resources;
+pub mod text;
 pub mod usage;
 pub mod usage_report;
 pub mod verification;

@@ -100,16 +100,11 @@ pub fn validate_password(password: &str) -> Result<(), OnboardingError> {
 }
 
 pub fn validate_org_name(name: &str) -> Result<String, OnboardingError> {
-    let name = name.trim();
-    if name.is_empty()
-        || name.chars().count() > MAX_ORG_NAME_CHARS
-        || name.chars().any(char::is_control)
-    {
-        return Err(OnboardingError::Invalid(format!(
-            "The organization name must be 1 to {MAX_ORG_NAME_CHARS} characters, without control characters."
-        )));
-    }
-    Ok(name.to_owned())
+    super::text::plain_text(name, MAX_ORG_NAME_CHARS).ok_or_else(|| {
+        OnboardingError::Invalid(format!(
+            "The organization name must be 1 to {MAX_ORG_NAME_CHARS} characters, without control or invisible characters."
+        ))
+    })
 }
 
 /// `"Acme Corp."` → `"acme-corp"`; falls back to `"org"` when nothing usable is left.

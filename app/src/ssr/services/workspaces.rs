@@ -40,16 +40,8 @@ pub enum WorkspaceError {
 }
 
 fn validate_name(name: &str) -> Result<String, WorkspaceError> {
-    let name = name.trim();
-    if name.is_empty()
-        || name.chars().count() > MAX_NAME_CHARS
-        || name.chars().any(char::is_control)
-    {
-        return Err(WorkspaceError::Invalid(format!(
-            "name: must be 1 to {MAX_NAME_CHARS} characters, without control characters"
-        )));
-    }
-    Ok(name.to_owned())
+    super::text::plain_text(name, MAX_NAME_CHARS)
+        .ok_or_else(|| WorkspaceError::Invalid(super::text::rule("name", MAX_NAME_CHARS)))
 }
 
 /// The organization's workspaces, the default first, then by name.

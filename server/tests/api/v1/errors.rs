@@ -175,6 +175,25 @@ async fn body_errors_use_the_api_shape_and_write_nothing() {
             r#"{"statusCode":422,"error":"Unprocessable Entity","message":"email: must be an e-mail address"}"#
         )
     );
+    for deceptive in [
+        "Acme\u{202E}cod.exe",
+        "Ac\u{200B}me",
+        "\u{2066}Acme\u{2069}",
+    ] {
+        let (status, body) = call(
+            &app,
+            Method::POST,
+            "/clients",
+            Some(&key),
+            Some(json!({ "name": deceptive, "email": "acme@example.com" })),
+        )
+        .await;
+        assert_eq!(status, 422, "{deceptive:?}: {body}");
+        assert!(
+            body.contains("without control or invisible characters"),
+            "{body}"
+        );
+    }
     let (status, body) = call(&app, Method::GET, "/clients?limit=500", Some(&key), None).await;
     assert_eq!(status, 422, "{body}");
     assert!(body.contains("limit: must be between 1 and 200"), "{body}");

@@ -26,6 +26,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::text;
 use crate::{
     model::{ApiKeySummary, KeyStatus, Mode, Plan, Scope},
     ssr::{entities::api_key, key_cache::feed::Invalidator, keys::hash::KeyHasher},
@@ -108,33 +109,19 @@ pub(crate) fn invalid(message: impl Into<String>) -> KeyError {
 }
 
 pub(crate) fn validate_name(name: &str) -> Result<String, KeyError> {
-    let name = name.trim();
-    if name.is_empty()
-        || name.chars().count() > MAX_NAME_CHARS
-        || name.chars().any(char::is_control)
-    {
-        return Err(invalid(format!(
-            "name: must be 1 to {MAX_NAME_CHARS} characters, without control characters"
-        )));
-    }
-    Ok(name.to_owned())
+    text::plain_text(name, MAX_NAME_CHARS)
+        .ok_or_else(|| invalid(text::rule("name", MAX_NAME_CHARS)))
 }
 
 pub(crate) fn validate_description(
     description: Option<String>,
 ) -> Result<Option<String>, KeyError> {
-    let description = description
-        .map(|d| d.trim().to_owned())
-        .filter(|d| !d.is_empty());
-    if description
-        .as_ref()
-        .is_some_and(|d| d.chars().count() > MAX_DESCRIPTION_CHARS)
-    {
-        return Err(invalid(format!(
-            "description: must be at most {MAX_DESCRIPTION_CHARS} characters"
-        )));
+    match description.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(given) => text::plain_text(given, MAX_DESCRIPTION_CHARS)
+            .map(Some)
+            .ok_or_else(|| invalid(text::rule("description", MAX_DESCRIPTION_CHARS))),
     }
-    Ok(description)
 }
 
 /// Sorted, without duplicates; `*` alone when it is present (it covers the rest).

@@ -106,15 +106,9 @@ pub(crate) async fn find_within<E: Tenanted>(
         .ok_or(ResourceError::NotFound)
 }
 
-/// Trimmed text of `min..=max` characters without control characters.
+/// Trimmed text of 1 to `max` characters, without control or invisible characters.
 pub(crate) fn text(field: &str, value: &str, max: usize) -> Result<String, ResourceError> {
-    let value = value.trim();
-    if value.is_empty() || value.chars().count() > max || value.chars().any(char::is_control) {
-        return Err(invalid(format!(
-            "{field}: must be 1 to {max} characters, without control characters"
-        )));
-    }
-    Ok(value.to_owned())
+    super::text::plain_text(value, max).ok_or_else(|| invalid(super::text::rule(field, max)))
 }
 
 /// A plausible e-mail address: one `@`, a dotted domain, no spaces. Whether it
