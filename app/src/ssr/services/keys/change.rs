@@ -5,8 +5,8 @@ use std::net::IpAddr;
 
 use chrono::Utc;
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
-    QueryFilter, TransactionTrait, sea_query::Expr,
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
+    TransactionTrait, sea_query::Expr,
 };
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -14,6 +14,7 @@ use uuid::Uuid;
 use super::{
     Expiry, KeyError, MAX_DESCRIPTION_CHARS, action, expiry_instant, invalid, normalize_networks,
     normalize_scopes, replaced_keys, status_of, summary, validate_description, validate_name,
+    works_at,
 };
 use crate::ssr::key_cache::feed::Invalidator;
 use crate::{
@@ -88,12 +89,7 @@ pub async fn update_key(
     let updated = update
         .filter(api_key::Column::Id.eq(key_id))
         .filter(api_key::Column::OrgId.eq(org_id))
-        .filter(api_key::Column::RevokedAt.is_null())
-        .filter(
-            Condition::any()
-                .add(api_key::Column::ExpiresAt.is_null())
-                .add(api_key::Column::ExpiresAt.gt(now)),
-        )
+        .filter(works_at(now))
         .filter(api_key::Column::Id.not_in_subquery(replaced_keys()))
         .exec(&txn)
         .await?;
@@ -202,12 +198,7 @@ pub(crate) async fn revoke_keys_acting_for(
     let keys = api_key::Entity::find()
         .filter(api_key::Column::OrgId.eq(org_id))
         .filter(api_key::Column::CreatedBy.eq(member_id))
-        .filter(api_key::Column::RevokedAt.is_null())
-        .filter(
-            Condition::any()
-                .add(api_key::Column::ExpiresAt.is_null())
-                .add(api_key::Column::ExpiresAt.gt(now)),
-        )
+        .filter(works_at(now))
         .all(txn)
         .await?;
     if keys.is_empty() {

@@ -3,13 +3,13 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseTransaction, DbErr,
-    EntityTrait, QueryFilter, QuerySelect,
-    sea_query::{Expr, Query},
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, QuerySelect, sea_query::Expr,
 };
 use uuid::Uuid;
 
-use crate::ssr::entities::{api_key, membership};
+use super::{members_of, works_at};
+use crate::ssr::entities::api_key;
 
 /// Re-checks inside `txn` that the key still works (not revoked, not expired, its member
 /// still in the organization) and holds it that way until `txn` ends. A revoke that
@@ -24,24 +24,10 @@ pub async fn hold_usable_key(
     org_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let usable = Condition::all()
+    let usable = works_at(now)
         .add(api_key::Column::Id.eq(key_id))
         .add(api_key::Column::OrgId.eq(org_id))
-        .add(api_key::Column::RevokedAt.is_null())
-        .add(
-            Condition::any()
-                .add(api_key::Column::ExpiresAt.is_null())
-                .add(api_key::Column::ExpiresAt.gt(now)),
-        )
-        .add(
-            api_key::Column::CreatedBy.in_subquery(
-                Query::select()
-                    .column(membership::Column::UserId)
-                    .from(membership::Entity)
-                    .and_where(membership::Column::OrgId.eq(org_id))
-                    .to_owned(),
-            ),
-        );
+        .add(api_key::Column::CreatedBy.in_subquery(members_of(org_id)));
     match txn.get_database_backend() {
         DatabaseBackend::Postgres => Ok(api_key::Entity::find()
             .select_only()

@@ -29,7 +29,11 @@ use uuid::Uuid;
 use super::text;
 use crate::{
     model::{ApiKeySummary, KeyStatus, Mode, Plan, Scope},
-    ssr::{entities::api_key, key_cache::feed::Invalidator, keys::hash::KeyHasher},
+    ssr::{
+        entities::{api_key, membership},
+        key_cache::feed::Invalidator,
+        keys::hash::KeyHasher,
+    },
 };
 
 pub const DEFAULT_EXPIRY_DAYS: u32 = 90;
@@ -252,6 +256,26 @@ pub fn summary(key: &api_key::Model, now: DateTime<Utc>) -> ApiKeySummary {
     }
 }
 
+/// Keys that still work at `now`: not revoked, and without expiry or expiring later.
+pub(crate) fn works_at(now: DateTime<Utc>) -> Condition {
+    Condition::all()
+        .add(api_key::Column::RevokedAt.is_null())
+        .add(
+            Condition::any()
+                .add(api_key::Column::ExpiresAt.is_null())
+                .add(api_key::Column::ExpiresAt.gt(now)),
+        )
+}
+
+/// The user ids of the organization's current members.
+pub(crate) fn members_of(org_id: Uuid) -> SelectStatement {
+    Query::select()
+        .column(membership::Column::UserId)
+        .from(membership::Entity)
+        .and_where(membership::Column::OrgId.eq(org_id))
+        .to_owned()
+}
+
 /// The ids of keys that were rolled (each has a replacement).
 pub(crate) fn replaced_keys() -> SelectStatement {
     Query::select()
@@ -270,12 +294,7 @@ pub(crate) async fn count_active_keys(
 ) -> Result<u64, DbErr> {
     api_key::Entity::find()
         .filter(api_key::Column::OrgId.eq(org_id))
-        .filter(api_key::Column::RevokedAt.is_null())
-        .filter(
-            Condition::any()
-                .add(api_key::Column::ExpiresAt.is_null())
-                .add(api_key::Column::ExpiresAt.gt(now)),
-        )
+        .filter(works_at(now))
         .count(db)
         .await
 }

@@ -5,11 +5,11 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    sea_query::{Expr, ExprTrait, Func, Query, SelectStatement},
+    sea_query::{Expr, ExprTrait, Func},
 };
 use uuid::Uuid;
 
-use super::{KeyError, count_active_keys, summary};
+use super::{KeyError, count_active_keys, members_of, summary, works_at};
 use crate::{
     model::{ApiKeySummary, KeyDetails, KeyRow, KeyStatus, Mode, Page},
     ssr::{
@@ -29,22 +29,8 @@ pub struct KeyFilter {
     pub search: Option<String>,
 }
 
-fn members_of(org_id: Uuid) -> SelectStatement {
-    Query::select()
-        .column(membership::Column::UserId)
-        .from(membership::Entity)
-        .and_where(membership::Column::OrgId.eq(org_id))
-        .to_owned()
-}
-
 fn status_condition(status: KeyStatus, org_id: Uuid, now: DateTime<Utc>) -> Condition {
-    let usable = Condition::all()
-        .add(api_key::Column::RevokedAt.is_null())
-        .add(
-            Condition::any()
-                .add(api_key::Column::ExpiresAt.is_null())
-                .add(api_key::Column::ExpiresAt.gt(now)),
-        );
+    let usable = works_at(now);
     match status {
         KeyStatus::Revoked => Condition::all().add(api_key::Column::RevokedAt.is_not_null()),
         KeyStatus::Expired => Condition::all()
@@ -222,13 +208,7 @@ pub async fn key_counts_by_workspace(
             .all(db)
     };
     let now = Utc::now();
-    let usable = Condition::all()
-        .add(api_key::Column::RevokedAt.is_null())
-        .add(
-            Condition::any()
-                .add(api_key::Column::ExpiresAt.is_null())
-                .add(api_key::Column::ExpiresAt.gt(now)),
-        );
+    let usable = works_at(now);
     let mut counts: HashMap<Uuid, (i64, i64)> = HashMap::new();
     for (workspace_id, total) in count(Condition::all()).await? {
         counts.entry(workspace_id).or_default().1 = total;
