@@ -27,6 +27,10 @@ pub enum AppError {
     /// 422: the input was rejected; the message says why.
     #[error("{0}")]
     Invalid(String),
+    /// 502: a server we rely on (the mail server) refused or did not answer; the
+    /// message says what that means for the request.
+    #[error("{0}")]
+    Upstream(String),
     /// 503: a dependency (the database) is unavailable.
     #[error("The service is temporarily unavailable. Please try again shortly.")]
     Unavailable,
@@ -43,6 +47,7 @@ impl AppError {
             AppError::Conflict(_) => 409,
             AppError::NotFound => 404,
             AppError::Invalid(_) => 422,
+            AppError::Upstream(_) => 502,
             AppError::Unavailable => 503,
             AppError::Internal => 500,
         }

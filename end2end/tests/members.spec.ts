@@ -18,6 +18,8 @@ test('an Owner invites, the invitee joins by the link, gets a new role, and is r
   const dialog = page.getByRole('dialog');
   await expect(dialog.getByRole('heading', { name: 'Invite a member' })).toBeVisible();
   await expect(dialog.getByLabel('Role')).toHaveValue('member');
+  // No mail server in this suite: the inviter is told plainly who can use the link.
+  await expect(dialog.getByTestId('invite-delivery')).toContainText('can claim');
   await dialog.getByLabel('E-mail').fill(INVITEE.email);
   await dialog.getByRole('button', { name: 'Create invite link' }).click();
   const shown = dialog.getByTestId('invite-link');

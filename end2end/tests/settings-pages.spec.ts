@@ -135,10 +135,17 @@ test('a Viewer cannot switch plans', async ({ page }) => {
 test('a member of two organizations switches between them', async ({ page }, testInfo) => {
   const password = 'a switcher password with spaces';
   createOrganization('Own Org', 'switcher@e2e.example', password, 'business');
-  cli(['admin', 'add-member', '--org', 'e2e-org', '--email', 'switcher@e2e.example', '--role', 'member']);
+  // An existing account joins another organization only by accepting an invitation itself.
+  const printed = cli(['admin', 'invite', '--org', 'e2e-org', '--email', 'switcher@e2e.example', '--role', 'member']);
+  const invitation = new URL(printed.trim().split('\n').pop() ?? '').pathname;
   createKey('Seen after switching');
   await signIn(page, 'switcher@e2e.example', password);
   await expect(page).toHaveURL(/\/settings\/api-keys$/);
+  await page.goto(invitation);
+  await waitForHydration(page);
+  await page.getByRole('button', { name: 'Join', exact: true }).click();
+  await expect(page).toHaveURL(/\/settings\/members$/);
+  await page.goto('/settings/api-keys');
   await waitForHydration(page);
   const switcher = page.getByTestId('org-switcher');
   const before = (await switcher.getByTestId('org-name').textContent()) ?? '';

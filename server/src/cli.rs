@@ -39,9 +39,20 @@ pub enum AdminCommand {
         #[arg(long, value_enum, default_value_t = PlanArg::Business)]
         plan: PlanArg,
     },
-    /// Add a person to an organization with a role. A new e-mail becomes a user whose
-    /// password is read from stdin (one line); an existing user just joins.
+    /// Create a user (password from stdin, one line) and add them to an organization with
+    /// a role. An e-mail that already has an account is refused: invite it instead, so
+    /// its owner joins by accepting while signed in as themselves.
     AddMember {
+        #[arg(long = "org", value_name = "SLUG")]
+        org_slug: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+    },
+    /// Invite an e-mail into an organization with a role. With KEYWARD_SMTP_URL set the
+    /// link is e-mailed; otherwise it is printed (stdout, last line) for you to pass on.
+    Invite {
         #[arg(long = "org", value_name = "SLUG")]
         org_slug: String,
         #[arg(long)]

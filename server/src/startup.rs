@@ -12,6 +12,7 @@ use app::{
             feed::{Feed, FeedMode, TRUST_WINDOW},
         },
         keys::hash::{InvalidPepper, KeyHasher},
+        mail::{MailError, Mailer},
         rate_limit::ApiRateLimiter,
         services::{accounts, usage::UsageMeter},
         setup_gate::SetupGate,
@@ -61,6 +62,8 @@ pub enum StartupError {
     DataDir(#[source] std::io::Error),
     #[error(transparent)]
     Pepper(#[from] InvalidPepper),
+    #[error(transparent)]
+    Mail(#[from] MailError),
 }
 
 pub struct Application {
@@ -206,6 +209,13 @@ impl Application {
         let verified_keys = VerifiedKeys::new(config.key_cache);
         let feed = verified_keys.start_feed(db.clone());
         let rate_limits = Arc::new(ApiRateLimiter::new(config.rate_limits));
+        let mailer = config.mail.as_ref().map(Mailer::new).transpose()?;
+        match &mailer {
+            Some(mailer) => tracing::info!(?mailer, "invitations are e-mailed"),
+            None => tracing::info!(
+                "invitation links are shown to the inviter (set KEYWARD_SMTP_URL to e-mail them)"
+            ),
+        }
         log_api_settings(&config, feed.mode);
         let state = AppState::new(SharedState {
             db: db.clone(),
@@ -219,6 +229,7 @@ impl Application {
             invalidator: verified_keys.invalidator(),
             verified_keys: verified_keys.clone(),
             rate_limits: rate_limits.clone(),
+            mailer,
         });
         let store = DbSessionStore::new(db.clone());
         spawn_housekeeping(store.clone(), login_throttle, rate_limits);

@@ -40,6 +40,9 @@ pub struct MembersOverview {
     pub invitations: Vec<InvitationRow>,
     pub my_user_id: Uuid,
     pub my_role: Role,
+    /// Invitations are e-mailed (a mail server is configured) rather than handed to the
+    /// inviter as a link.
+    pub invitations_emailed: bool,
     /// The server's clock, so SSR and hydration label expiry the same way.
     pub now: DateTime<Utc>,
 }
@@ -51,10 +54,18 @@ pub struct InviteForm {
     pub role: Role,
 }
 
-/// The one response that carries an invitation's token; only its hash is stored.
+/// The answer to an invitation: the only response that can carry its token (only its
+/// hash is stored), and only when no mail server delivers it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreatedInvitation {
     pub invitation: InvitationRow,
+    /// `None`: the link was e-mailed to the invitee and is shown to no one else.
+    pub link: Option<InvitationLink>,
+}
+
+/// An invitation link the inviter passes on, shown once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationLink {
     pub token: String,
     /// `/invite/<token>`; the page prefixes its own origin.
     pub path: String,

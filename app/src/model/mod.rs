@@ -28,8 +28,8 @@ pub use key_admin::{
 };
 pub use key_details::{KeyDetails, KeyDetailsView, KeyUsage, UsageBucket, UsageCounts, UsageRange};
 pub use members::{
-    AcceptOutcome, CreatedInvitation, InvitationPreview, InvitationRow, InviteForm, MemberRow,
-    MembersOverview,
+    AcceptOutcome, CreatedInvitation, InvitationLink, InvitationPreview, InvitationRow, InviteForm,
+    MemberRow, MembersOverview,
 };
 pub use mode::Mode;
 pub use page::Page;

@@ -149,7 +149,7 @@ pub fn member_error(err: crate::ssr::services::members::MemberError) -> AppError
     use crate::ssr::services::members::MemberError;
     match err {
         MemberError::Invalid(message) => fail(AppError::Invalid(message)),
-        MemberError::AlreadyMember(_) | MemberError::LastOwner => {
+        MemberError::AlreadyMember(_) | MemberError::HasAccount(_) | MemberError::LastOwner => {
             fail(AppError::Conflict(capitalized(&err.to_string())))
         }
         MemberError::NoSuchOrganization | MemberError::NotFound => fail(AppError::NotFound),
@@ -175,5 +175,14 @@ pub fn invitation_error(err: crate::ssr::services::invitations::InvitationError)
         }
         InvitationError::Database(err) => database_error(err),
         InvitationError::Password(err) => password_error(err),
+        InvitationError::Undeliverable(_) => fail(AppError::Invalid(capitalized(&err.to_string()))),
+        InvitationError::Mail(err) => {
+            tracing::error!(%err, "an invitation e-mail was not sent; the invitation was withdrawn");
+            fail(AppError::Upstream(
+                "The invitation e-mail could not be sent, so the invitation was withdrawn. \
+                 Try again later; if it keeps failing, check the mail server settings."
+                    .to_owned(),
+            ))
+        }
     }
 }

@@ -8,6 +8,7 @@ pub mod db;
 pub mod entities;
 pub mod key_cache;
 pub mod keys;
+pub mod mail;
 pub mod rate_limit;
 pub mod services;
 pub mod setup_gate;

@@ -8,6 +8,7 @@ use super::{
     auth::{password::PasswordHasher, throttle::LoginThrottle},
     key_cache::{VerifiedKeys, feed::Invalidator},
     keys::hash::KeyHasher,
+    mail::Mailer,
     rate_limit::ApiRateLimiter,
     services::usage::UsageMeter,
     setup_gate::SetupGate,
@@ -49,6 +50,8 @@ pub struct SharedState {
     pub invalidator: Invalidator,
     /// `/v1` quotas in force (Billing shows these, not the compiled-in defaults).
     pub rate_limits: Arc<ApiRateLimiter>,
+    /// Set when `KEYWARD_SMTP_URL` is: invitation links are then e-mailed, never shown.
+    pub mailer: Option<Mailer>,
 }
 
 /// How keys are minted and recognised: the brand in front of every key and the

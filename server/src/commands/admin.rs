@@ -3,9 +3,12 @@ use std::io::BufRead;
 
 use app::ssr::{
     auth::password::PasswordHasher,
+    keys::hash::KeyHasher,
+    mail::Mailer,
     services::{
         accounts,
         audit::Actor,
+        invitations::{self, Delivery, InvitationError, NewInvitation},
         members,
         onboarding::{self, NewOrganization, Origin},
     },
@@ -62,19 +65,22 @@ pub async fn run(command: AdminCommand, config: Config) -> Result<(), String> {
             let db = connect_and_migrate(&config)
                 .await
                 .map_err(|err| err.to_string())?;
-            let org = accounts::find_organization_by_slug(&db, &org_slug)
+            let org = organization_by_slug(&db, &org_slug).await?;
+            let email = accounts::normalize_email(&email);
+            if accounts::find_user_by_email(&db, &email)
                 .await
                 .map_err(|err| err.to_string())?
-                .ok_or_else(|| format!("no organization with the slug {org_slug}"))?;
-            let is_new = accounts::find_user_by_email(&db, &accounts::normalize_email(&email))
-                .await
-                .map_err(|err| err.to_string())?
-                .is_none();
-            let password = if is_new {
-                Some(read_password_line(std::io::stdin().lock())?)
-            } else {
-                None
-            };
+                .is_some()
+            {
+                return Err(format!(
+                    "{email} already has an account: an existing person joins only by accepting \
+                     an invitation while signed in as themselves. Run `server admin invite --org \
+                     {slug} --email {email} --role {role}` and send them the link.",
+                    slug = org.slug,
+                    role = app::model::Role::from(role).as_str(),
+                ));
+            }
+            let password = read_password_line(std::io::stdin().lock())?;
             let user_id = members::add_member(
                 &db,
                 &Invalidator::detached(),
@@ -92,7 +98,80 @@ pub async fn run(command: AdminCommand, config: Config) -> Result<(), String> {
             println!("{user_id}");
             Ok(())
         }
+        AdminCommand::Invite {
+            org_slug,
+            email,
+            role,
+        } => {
+            let db = connect_and_migrate(&config)
+                .await
+                .map_err(|err| err.to_string())?;
+            let org = organization_by_slug(&db, &org_slug).await?;
+            let pepper = &config.key_pepper;
+            let hasher =
+                KeyHasher::new(&pepper.secret, pepper.version).map_err(|err| err.to_string())?;
+            let mailer = config
+                .mail
+                .as_ref()
+                .map(Mailer::new)
+                .transpose()
+                .map_err(|err| err.to_string())?;
+            let delivery = match &mailer {
+                Some(mailer) => Delivery::Mail {
+                    mailer,
+                    org_name: &org.name,
+                    inviter: "The operator of this Keyward server",
+                },
+                None => Delivery::ToInviter,
+            };
+            let issued = invitations::invite(
+                &db,
+                &hasher,
+                NewInvitation {
+                    org_id: org.id,
+                    email: &email,
+                    role: role.into(),
+                },
+                delivery,
+                Actor::System { label: "cli" },
+                None,
+            )
+            .await
+            .map_err(|err| match err {
+                InvitationError::Mail(err) => {
+                    format!("{err}; the invitation was withdrawn, nothing was sent")
+                }
+                other => other.to_string(),
+            })?;
+            let invited = &issued.invitation.email;
+            match issued.token {
+                Some(token) => {
+                    eprintln!(
+                        "Whoever opens this link can claim the account for {invited} if it is new: \
+                         send it only to them. It works once, until {}.",
+                        issued.invitation.expires_at.format("%Y-%m-%d %H:%M UTC")
+                    );
+                    println!(
+                        "{}{}",
+                        config.public_base_url(config.bind_addr),
+                        invitations::invitation_path(&token)
+                    );
+                }
+                None => println!("invitation e-mailed to {invited}"),
+            }
+            Ok(())
+        }
     }
+}
+
+async fn organization_by_slug(
+    db: &sea_orm::DatabaseConnection,
+    slug: &str,
+) -> Result<app::ssr::entities::organization::Model, String> {
+    accounts::find_organization_by_slug(db, slug)
+        .await
+        .map_err(|err| err.to_string())?
+        .ok_or_else(|| format!("no organization with the slug {slug}"))
 }
 
 #[cfg(test)]

@@ -9,8 +9,8 @@ mod tests;
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use app::ssr::{
-    auth::throttle::ThrottleSettings, key_cache::CacheSizes, rate_limit::RateLimitSettings,
-    state::SessionSettings,
+    auth::throttle::ThrottleSettings, key_cache::CacheSizes, mail::MailSettings,
+    rate_limit::RateLimitSettings, state::SessionSettings,
 };
 use secrecy::SecretString;
 use url::Url;
@@ -43,6 +43,9 @@ pub struct Config {
     pub database_url: SecretString,
     pub environment: Environment,
     pub public_url: Option<Url>,
+    /// SMTP for invitation e-mails (`KEYWARD_SMTP_URL`, `KEYWARD_SMTP_FROM`); `None`:
+    /// the inviter is shown the link instead.
+    pub mail: Option<MailSettings>,
     pub key_pepper: KeyPepper,
     pub key_prefix: String,
     pub sessions: SessionSettings,
@@ -68,6 +71,8 @@ pub enum ConfigError {
     Invalid { name: &'static str, reason: String },
     #[error("{0} must be set when KEYWARD_ENV=production")]
     RequiredInProduction(&'static str),
+    #[error(transparent)]
+    Mail(#[from] app::ssr::mail::MailSettingsError),
     #[error("cannot use the pepper file {path}: {source}")]
     PepperFile {
         path: PathBuf,
@@ -139,6 +144,15 @@ impl Config {
             // The CSRF check compares against it; the Host header is client-controlled.
             return Err(ConfigError::RequiredInProduction("KEYWARD_PUBLIC_URL"));
         }
+        let mail = lookup("KEYWARD_SMTP_URL")
+            .map(|url| {
+                MailSettings::parse(
+                    &SecretString::from(url),
+                    lookup("KEYWARD_SMTP_FROM").as_deref(),
+                    public_url.as_ref(),
+                )
+            })
+            .transpose()?;
         let key_prefix = lookup("KEYWARD_KEY_PREFIX").unwrap_or_else(|| "kw".to_owned());
         validate_key_prefix(&key_prefix)?;
 
@@ -213,6 +227,7 @@ impl Config {
             database_url: SecretString::from(database_url),
             environment,
             public_url,
+            mail,
             key_pepper: KeyPepper {
                 secret: pepper_secret,
                 version: pepper_version,

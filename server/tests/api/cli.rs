@@ -11,6 +11,16 @@ use app::model::{LoginOutcome, Plan};
 use crate::helpers::{PEPPER, TestDatabase, spawn_app_on};
 
 pub fn run_cli(database: &TestDatabase, args: &[&str], stdin: &str) -> Output {
+    run_cli_with(database, args, stdin, &[])
+}
+
+/// `run_cli` with more environment variables.
+pub fn run_cli_with(
+    database: &TestDatabase,
+    args: &[&str],
+    stdin: &str,
+    env: &[(&str, &str)],
+) -> Output {
     let data_dir = std::env::temp_dir().join(format!("kw-cli-{}", uuid::Uuid::new_v4().simple()));
     let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
         .args(args)
@@ -18,6 +28,7 @@ pub fn run_cli(database: &TestDatabase, args: &[&str], stdin: &str) -> Output {
         .env("KEYWARD_KEY_PEPPER", PEPPER)
         .env("KEYWARD_DATA_DIR", &data_dir)
         .env("RUST_LOG", "info")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -181,7 +192,7 @@ async fn a_second_organization_with_the_same_name_gets_its_own_slug() {
 }
 
 #[tokio::test]
-async fn add_member_creates_a_new_user_or_adds_an_existing_one_once() {
+async fn add_member_creates_a_new_user_but_never_attaches_an_existing_account() {
     let database = Arc::new(TestDatabase::create().await);
     let created = create_owner_with_cli(
         &database,
@@ -215,8 +226,8 @@ async fn add_member_creates_a_new_user_or_adds_an_existing_one_once() {
         "vic's long password\n",
     );
     assert!(added.status.success(), "{}", stderr(&added));
-    // An existing user joins without a password.
-    let joined = run_cli(
+    // An existing account joins only by accepting an invitation as itself.
+    let attached = run_cli(
         &database,
         &[
             "admin",
@@ -228,9 +239,15 @@ async fn add_member_creates_a_new_user_or_adds_an_existing_one_once() {
             "--role",
             "admin",
         ],
-        "",
+        "someone else's choice of password\n",
     );
-    assert!(joined.status.success(), "{}", stderr(&joined));
+    assert!(!attached.status.success());
+    assert!(
+        stderr(&attached).contains("already has an account")
+            && stderr(&attached).contains("admin invite"),
+        "{}",
+        stderr(&attached)
+    );
     let again = run_cli(
         &database,
         &[
@@ -247,7 +264,7 @@ async fn add_member_creates_a_new_user_or_adds_an_existing_one_once() {
     );
     assert!(!again.status.success());
     assert!(
-        stderr(&again).contains("already a member"),
+        stderr(&again).contains("already has an account"),
         "{}",
         stderr(&again)
     );
@@ -275,9 +292,11 @@ async fn add_member_creates_a_new_user_or_adds_an_existing_one_once() {
     let me = app.current_user().await.unwrap();
     assert_eq!(me.org.slug, "acme");
     assert_eq!(me.org.role, app::model::Role::Viewer);
+    // The two Owners and Vic; Bob was never attached.
     assert_eq!(
         app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'member.added'")
             .await,
-        4
+        3
     );
+    assert_eq!(app.count("SELECT COUNT(*) FROM memberships").await, 3);
 }

@@ -3,6 +3,7 @@
 //! runs the suite once for each.
 
 mod helpers;
+mod smtp_sink;
 
 mod audit_log;
 mod billing;

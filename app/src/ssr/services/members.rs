@@ -43,6 +43,11 @@ pub enum MemberError {
     /// 409.
     #[error("{0} is already a member of this organization")]
     AlreadyMember(String),
+    /// 409: an existing account joins only by accepting an invitation (its consent).
+    #[error(
+        "{0} already has an account: they join only by accepting an invitation while signed in as themselves"
+    )]
+    HasAccount(String),
     /// 404: the organization does not exist.
     #[error("no such organization")]
     NoSuchOrganization,
@@ -72,8 +77,10 @@ impl From<OnboardingError> for MemberError {
     }
 }
 
-/// Adds `email` to the organization with `role`. `new_password` is required (and
-/// used) only when no user has this e-mail yet. Returns the user's id.
+/// Creates a user for `email` with `password` and adds them to the organization with
+/// `role` (the admin CLI). An e-mail that already has an account is refused: an
+/// existing person joins another organization only by accepting an invitation as
+/// themselves, never by being attached to it. Returns the new user's id.
 #[allow(clippy::too_many_arguments)]
 pub async fn add_member(
     db: &DatabaseConnection,
@@ -82,45 +89,35 @@ pub async fn add_member(
     org_id: Uuid,
     email: &str,
     role: Role,
-    new_password: Option<String>,
+    password: String,
     actor: Actor,
     ip: Option<IpAddr>,
 ) -> Result<Uuid, MemberError> {
     let email = validate_email(email)?;
-    let existing = accounts::find_user_by_email(db, &email).await?;
-    let new_user = match &existing {
-        Some(_) => None,
-        None => {
-            let password = new_password.ok_or_else(|| {
-                MemberError::Invalid("password: required for a new user".to_owned())
-            })?;
-            validate_password(&password)?;
-            // Hash before the transaction: it takes tens of milliseconds.
-            Some(passwords.hash(SecretString::from(password)).await?)
-        }
-    };
+    if accounts::find_user_by_email(db, &email).await?.is_some() {
+        return Err(MemberError::HasAccount(email));
+    }
+    validate_password(&password)?;
+    // Hash before the transaction: it takes tens of milliseconds.
+    let password_hash = passwords.hash(SecretString::from(password)).await?;
     let now = Utc::now();
     let txn = db.begin().await?;
-    let user_id = match (existing, new_user) {
-        (Some(user), _) => user.id,
-        (None, None) => {
-            return Err(MemberError::Invalid(
-                "password: required for a new user".to_owned(),
-            ));
-        }
-        (None, Some(password_hash)) => {
-            let id = Uuid::now_v7();
-            user::Entity::insert(user::ActiveModel {
-                id: Set(id),
-                email: Set(email.clone()),
-                password_hash: Set(password_hash),
-                created_at: Set(now),
-            })
-            .exec_without_returning(&txn)
-            .await?;
-            id
-        }
-    };
+    let user_id = Uuid::now_v7();
+    let created = user::Entity::insert(user::ActiveModel {
+        id: Set(user_id),
+        email: Set(email.clone()),
+        password_hash: Set(password_hash),
+        created_at: Set(now),
+    })
+    .exec_without_returning(&txn)
+    .await;
+    if let Err(err) = created {
+        return Err(match err.sql_err() {
+            // Created since the check above.
+            Some(SqlErr::UniqueConstraintViolation(_)) => MemberError::HasAccount(email),
+            _ => MemberError::Database(err),
+        });
+    }
     let inserted = membership::Entity::insert(membership::ActiveModel {
         id: Set(Uuid::now_v7()),
         org_id: Set(org_id),

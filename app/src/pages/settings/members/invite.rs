@@ -1,4 +1,5 @@
-//! The Invite dialog: e-mail and role, then the one-time link, shown once.
+//! The Invite dialog: e-mail and role; then either the link, shown once for the inviter to
+//! pass on, or (with a mail server) word that it was e-mailed.
 
 use leptos::prelude::*;
 use server_fn::codec::Json;
@@ -6,31 +7,48 @@ use server_fn::codec::Json;
 use crate::{
     components::{copy_button::CopyButton, dialog::Modal},
     error::AppError,
-    model::{CreatedInvitation, InviteForm, Role},
+    model::{CreatedInvitation, InvitationLink, InvitationRow, InviteForm, Role},
 };
 
-/// Invites an e-mail with a role. The response is the only place the link's token
-/// ever appears; the database keeps a keyed hash of it.
+/// Invites an e-mail with a role. With a mail server the link goes to the invitee's
+/// mailbox only; without one this response is the only place its token ever appears.
+/// The database keeps a keyed hash of it either way.
 #[server(endpoint = "invite_member", input = Json)]
 pub async fn invite_member(form: InviteForm) -> Result<CreatedInvitation, AppError> {
-    use crate::ssr::{boundary, services::invitations};
+    use crate::ssr::{
+        boundary,
+        services::invitations::{self, Delivery, NewInvitation},
+    };
 
     let (state, current) = boundary::require_member_manager().await?;
+    let delivery = match &state.mailer {
+        Some(mailer) => Delivery::Mail {
+            mailer,
+            org_name: &current.org.name,
+            inviter: &current.user.email,
+        },
+        None => Delivery::ToInviter,
+    };
     let issued = invitations::invite(
         &state.db,
         &state.keys.hasher,
-        current.org.id,
-        &form.email,
-        form.role,
+        NewInvitation {
+            org_id: current.org.id,
+            email: &form.email,
+            role: form.role,
+        },
+        delivery,
         current.actor(),
         boundary::client_ip().await,
     )
     .await
     .map_err(boundary::invitation_error)?;
     Ok(CreatedInvitation {
-        path: invitations::invitation_path(&issued.token),
-        invitation: invitations::row(issued.invitation, Some(current.user.email)),
-        token: issued.token,
+        link: issued.token.map(|token| InvitationLink {
+            path: invitations::invitation_path(&token),
+            token,
+        }),
+        invitation: invitations::row(issued.invitation, Some(current.user.email.clone())),
     })
 }
 
@@ -56,6 +74,8 @@ fn full_link(path: &str) -> String {
 pub fn InviteDialog(
     open: RwSignal<bool>,
     my_role: Role,
+    /// A mail server delivers the link; the inviter never sees it.
+    emailed: bool,
     on_invited: Callback<String>,
 ) -> impl IntoView {
     let email = RwSignal::new(String::new());
@@ -65,6 +85,14 @@ pub fn InviteDialog(
     let invite = Action::new(|form: &InviteForm| invite_member(form.clone()));
 
     Effect::new(move |_| match invite.value().get() {
+        Some(Ok(invitation)) if invitation.link.is_none() => {
+            problem.set(None);
+            on_invited.run(format!(
+                "Invitation e-mailed to {}.",
+                invitation.invitation.email
+            ));
+            open.set(false);
+        }
         Some(Ok(invitation)) => {
             problem.set(None);
             created.set(Some(invitation));
@@ -99,16 +127,32 @@ pub fn InviteDialog(
     view! {
         <Modal open labelled_by="invite-title" test_id="invite-dialog">
             {move || match created.get() {
-                Some(invitation) => view! {
-                    <LinkOnce invitation on_done=move || open.set(false)/>
+                Some(CreatedInvitation { invitation, link: Some(link) }) => view! {
+                    <LinkOnce invitation link on_done=move || open.set(false)/>
                 }
                 .into_any(),
+                Some(CreatedInvitation { link: None, .. }) => ().into_any(),
                 None => view! {
                     <form class="form dialog-form" on:submit=submit>
                         <h2 id="invite-title">"Invite a member"</h2>
-                        <p class="muted">
-                            "You get a link to send them. It works once and expires in 7 days."
-                        </p>
+                        {if emailed {
+                            view! {
+                                <p class="muted" data-testid="invite-delivery">
+                                    "We e-mail them a link. It works once and expires in 7 days; you never see it."
+                                </p>
+                            }
+                            .into_any()
+                        } else {
+                            view! {
+                                <p class="notice notice-warning" data-testid="invite-delivery">
+                                    "You get a link to send them. Whoever opens it can claim this e-mail's \
+                                     account if it is new, so send it only to them, over a channel you trust. \
+                                     It works once and expires in 7 days. (With a mail server configured, \
+                                     Keyward e-mails it instead.)"
+                                </p>
+                            }
+                            .into_any()
+                        }}
                         <label for="invite-email">"E-mail"</label>
                         <input id="invite-email" type="email" required maxlength="254" autocomplete="off"
                             prop:value=move || email.get()
@@ -134,7 +178,7 @@ pub fn InviteDialog(
                                 "Cancel"
                             </button>
                             <button type="submit" class="btn btn-primary" disabled=move || invite.pending().get()>
-                                "Create invite link"
+                                {if emailed { "Send invitation" } else { "Create invite link" }}
                             </button>
                         </div>
                     </form>
@@ -148,18 +192,19 @@ pub fn InviteDialog(
 /// The link, once: selectable, copyable, with the warning that it will not come back.
 #[component]
 fn LinkOnce(
-    invitation: CreatedInvitation,
+    invitation: InvitationRow,
+    link: InvitationLink,
     on_done: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let link = full_link(&invitation.path);
+    let link = full_link(&link.path);
     let copied = link.clone();
-    let expires = invitation.invitation.expires_at;
+    let expires = invitation.expires_at;
     view! {
         <div class="dialog-form">
-            <h2 id="invite-title">"Send this link to " {invitation.invitation.email.clone()}</h2>
+            <h2 id="invite-title">"Send this link to " {invitation.email.clone()}</h2>
             <p class="notice notice-warning" role="alert">
                 "This is the only time the link is shown: copy it now. It works once, for "
-                {invitation.invitation.role.label()}
+                {invitation.role.label()}
                 " access, until "
                 <time datetime=expires.to_rfc3339()>{expires.format("%b %-d, %Y %H:%M UTC").to_string()}</time>
                 "."

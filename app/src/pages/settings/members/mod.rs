@@ -46,6 +46,7 @@ pub async fn load_members_overview() -> Result<MembersOverview, AppError> {
         invitations,
         my_user_id: current.user.id,
         my_role: current.membership.role,
+        invitations_emailed: state.mailer.is_some(),
         now: chrono::Utc::now(),
     })
 }
@@ -129,7 +130,7 @@ fn MembersSection(
         <MemberTable members=overview.members my_role me on_action/>
         {can_manage.then(|| view! {
             <InvitationList invitations=overview.invitations now on_revoked=changed/>
-            <InviteDialog open=inviting my_role on_invited=changed/>
+            <InviteDialog open=inviting my_role emailed=overview.invitations_emailed on_invited=changed/>
             <ChangeRoleDialog target=changing my_role on_changed=changed/>
             <RemoveDialog target=removing me on_removed=changed/>
         })}
