@@ -20,6 +20,7 @@ mod members;
 mod metrics;
 mod organizations;
 mod schema;
+mod secrets;
 mod sessions;
 mod setup;
 mod v1;

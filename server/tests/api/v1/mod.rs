@@ -3,6 +3,7 @@
 
 mod access;
 mod errors;
+mod faults;
 mod key_cache;
 mod key_lifecycle;
 mod rate_limits;
