@@ -14,6 +14,7 @@ mod m20261123_000006_create_sandbox_resources;
 mod m20261123_000007_create_invitations;
 mod m20261129_000008_create_key_changes;
 mod m20261129_000009_scope_audit_events;
+mod m20261129_000010_index_rolled_from;
 mod sql;
 
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_create_invitations::Migration),
             Box::new(m20261129_000008_create_key_changes::Migration),
             Box::new(m20261129_000009_scope_audit_events::Migration),
+            Box::new(m20261129_000010_index_rolled_from::Migration),
         ]
     }
 }
