@@ -8,8 +8,8 @@ export CARGO_TARGET_DIR
 SERVER_BIN := $(CARGO_TARGET_DIR)/release/server
 TEST_POSTGRES_URL ?= postgres://postgres:postgres@127.0.0.1:5432/postgres
 
-.PHONY: run dev build test bench fmt-check clippy test-rust test-postgres test-sqlite e2e \
-        tools system node clean
+.PHONY: run dev build test bench fuzz fmt-check clippy test-rust test-postgres test-sqlite \
+        api-schema e2e tools system node clean
 
 ## run: build the release site and serve it at http://127.0.0.1:3000 (SQLite in data/)
 run: tools build
@@ -24,12 +24,16 @@ build: tools
 	cargo leptos build --release
 
 ## test: everything CI runs
-test: tools system node fmt-check clippy test-rust build e2e
+test: tools system node fmt-check clippy test-rust build api-schema e2e
 
 ## bench: sign-in and /v1 timing (release, SQLite), then /v1 under wrk on PostgreSQL (bench feature build); figures in bench/results/
 bench: build
 	scripts/bench.sh
 	scripts/bench-api.sh
+
+## fuzz: the longer outside checks (schemathesis, 1000 examples per /v1 operation)
+fuzz: build system
+	KEYWARD_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) scripts/api-schema.sh 1000
 
 fmt-check:
 	cargo fmt --all -- --check
@@ -51,6 +55,10 @@ test-postgres: system
 
 test-sqlite:
 	KEYWARD_TEST_BACKEND=sqlite cargo test -p server --test api
+
+## api-schema: openapi-spec-validator and a short schemathesis run against /v1 (release build)
+api-schema: system
+	KEYWARD_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) scripts/api-schema.sh 20
 
 ## e2e: Playwright (Chromium) against the release build on a fresh PostgreSQL database
 e2e: system node

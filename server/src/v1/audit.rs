@@ -69,7 +69,7 @@ impl From<audit_event::Model> for AuditEventView {
 /// The events of the key's workspace and mode, newest first. Organization-level events
 /// (members, billing, sign-ins, setup, workspaces) and other workspaces' and modes'
 /// events are not served here: a test key in a sandbox sees its sandbox only.
-#[utoipa::path(get, path = "/v1/audit", tag = "audit", params(ListParams),
+#[utoipa::path(get, path = "/v1/audit", operation_id = "listAuditEvents", tag = "audit", params(ListParams),
     responses((status = 200, body = PageOf<AuditEventView>), (status = 403, body = ErrorBody)),
     security(("bearer" = ["audit:read"])))]
 pub async fn list(

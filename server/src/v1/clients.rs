@@ -44,16 +44,21 @@ impl From<client::Model> for ClientView {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewClient {
     /// 1 to 200 characters.
+    #[schema(required = true, nullable = false, min_length = 1, max_length = 200)]
     pub name: Option<String>,
+    #[schema(required = true, nullable = false, min_length = 3, max_length = 254)]
     pub email: Option<String>,
     /// Your own identifier for this client, up to 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
     pub external_ref: Option<String>,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClientChanges {
+    #[schema(nullable = false, min_length = 1, max_length = 200)]
     pub name: Option<String>,
+    #[schema(nullable = false, min_length = 3, max_length = 254)]
     pub email: Option<String>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "super::extract::present")]
@@ -62,7 +67,7 @@ pub struct ClientChanges {
 }
 
 /// The clients of the key's workspace and mode, newest first.
-#[utoipa::path(get, path = "/v1/clients", tag = "clients", params(ListParams),
+#[utoipa::path(get, path = "/v1/clients", operation_id = "listClients", tag = "clients", params(ListParams),
     responses((status = 200, body = PageOf<ClientView>), (status = 403, body = ErrorBody)),
     security(("bearer" = ["clients:read"])))]
 pub async fn list(
@@ -74,7 +79,7 @@ pub async fn list(
     Ok(Json(page.map(ClientView::from).into()))
 }
 
-#[utoipa::path(get, path = "/v1/clients/{id}", tag = "clients",
+#[utoipa::path(get, path = "/v1/clients/{id}", operation_id = "getClient", tag = "clients", params(RecordId),
     responses((status = 200, body = ClientView), (status = 404, body = ErrorBody)),
     security(("bearer" = ["clients:read"])))]
 pub async fn get(
@@ -87,7 +92,7 @@ pub async fn get(
     ))
 }
 
-#[utoipa::path(post, path = "/v1/clients", tag = "clients", request_body = NewClient,
+#[utoipa::path(post, path = "/v1/clients", operation_id = "createClient", tag = "clients", request_body = NewClient,
     responses((status = 201, body = ClientView), (status = 422, body = ErrorBody)),
     security(("bearer" = ["clients:write"])))]
 pub async fn create(
@@ -106,7 +111,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(client.into())))
 }
 
-#[utoipa::path(patch, path = "/v1/clients/{id}", tag = "clients", request_body = ClientChanges,
+#[utoipa::path(patch, path = "/v1/clients/{id}", operation_id = "updateClient", tag = "clients", params(RecordId), request_body = ClientChanges,
     responses((status = 200, body = ClientView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = ["clients:write"])))]
 pub async fn update(
@@ -127,7 +132,7 @@ pub async fn update(
 }
 
 /// Deletes a client no envelope or verification refers to (409 otherwise).
-#[utoipa::path(delete, path = "/v1/clients/{id}", tag = "clients",
+#[utoipa::path(delete, path = "/v1/clients/{id}", operation_id = "deleteClient", tag = "clients", params(RecordId),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("bearer" = ["clients:write"])))]
 pub async fn delete(

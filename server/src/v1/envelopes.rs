@@ -46,18 +46,21 @@ impl From<envelope::Model> for EnvelopeView {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewEnvelope {
     /// A client of the same workspace and mode.
+    #[schema(required = true, nullable = false)]
     pub client_id: Option<Uuid>,
     /// 1 to 200 characters.
+    #[schema(required = true, nullable = false, min_length = 1, max_length = 200)]
     pub title: Option<String>,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EnvelopeChanges {
+    #[schema(nullable = false, min_length = 1, max_length = 200)]
     pub title: Option<String>,
 }
 
-#[utoipa::path(get, path = "/v1/envelopes", tag = "envelopes", params(ListParams),
+#[utoipa::path(get, path = "/v1/envelopes", operation_id = "listEnvelopes", tag = "envelopes", params(ListParams),
     responses((status = 200, body = PageOf<EnvelopeView>), (status = 403, body = ErrorBody)),
     security(("bearer" = ["envelopes:read"])))]
 pub async fn list(
@@ -69,7 +72,7 @@ pub async fn list(
     Ok(Json(page.map(EnvelopeView::from).into()))
 }
 
-#[utoipa::path(get, path = "/v1/envelopes/{id}", tag = "envelopes",
+#[utoipa::path(get, path = "/v1/envelopes/{id}", operation_id = "getEnvelope", tag = "envelopes", params(RecordId),
     responses((status = 200, body = EnvelopeView), (status = 404, body = ErrorBody)),
     security(("bearer" = ["envelopes:read"])))]
 pub async fn get(
@@ -83,7 +86,7 @@ pub async fn get(
 }
 
 /// Creates a draft.
-#[utoipa::path(post, path = "/v1/envelopes", tag = "envelopes", request_body = NewEnvelope,
+#[utoipa::path(post, path = "/v1/envelopes", operation_id = "createEnvelope", tag = "envelopes", request_body = NewEnvelope,
     responses((status = 201, body = EnvelopeView), (status = 422, body = ErrorBody)),
     security(("bearer" = ["envelopes:write"])))]
 pub async fn create(
@@ -99,7 +102,7 @@ pub async fn create(
 }
 
 /// Edits a draft (409 once sent).
-#[utoipa::path(patch, path = "/v1/envelopes/{id}", tag = "envelopes", request_body = EnvelopeChanges,
+#[utoipa::path(patch, path = "/v1/envelopes/{id}", operation_id = "updateEnvelope", tag = "envelopes", params(RecordId), request_body = EnvelopeChanges,
     responses((status = 200, body = EnvelopeView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("bearer" = ["envelopes:write"])))]
 pub async fn update(
@@ -115,7 +118,7 @@ pub async fn update(
 }
 
 /// Draft → sent (recorded in the audit log; no e-mail is sent).
-#[utoipa::path(post, path = "/v1/envelopes/{id}/send", tag = "envelopes",
+#[utoipa::path(post, path = "/v1/envelopes/{id}/send", operation_id = "sendEnvelope", tag = "envelopes", params(RecordId),
     responses((status = 200, body = EnvelopeView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("bearer" = ["envelopes:write"])))]
 pub async fn send(
@@ -131,7 +134,7 @@ pub async fn send(
 }
 
 /// Draft or sent → cancelled.
-#[utoipa::path(post, path = "/v1/envelopes/{id}/cancel", tag = "envelopes",
+#[utoipa::path(post, path = "/v1/envelopes/{id}/cancel", operation_id = "cancelEnvelope", tag = "envelopes", params(RecordId),
     responses((status = 200, body = EnvelopeView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("bearer" = ["envelopes:write"])))]
 pub async fn cancel(

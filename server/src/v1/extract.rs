@@ -18,8 +18,12 @@ use super::error::ApiError;
 pub struct ApiJson<T>(pub T);
 
 /// A record id in the path. Anything that is not an id cannot name a record: 404.
-#[derive(Debug, Clone, Copy)]
-pub struct RecordId(pub Uuid);
+#[derive(Debug, Clone, Copy, utoipa::IntoParams)]
+#[into_params(names("id"), parameter_in = Path)]
+pub struct RecordId(
+    /// The record's id; anything that is not a UUID names no record (404).
+    pub Uuid,
+);
 
 impl<S: Send + Sync> FromRequestParts<S> for RecordId {
     type Rejection = ApiError;
@@ -37,8 +41,12 @@ impl<S: Send + Sync> FromRequestParts<S> for RecordId {
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u64>,
-    /// `nextCursor` of the previous page.
+    /// `nextCursor` of the previous page (empty: the first page).
+    #[param(
+        pattern = "^([0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$"
+    )]
     cursor: Option<String>,
 }
 

@@ -166,12 +166,13 @@ pub fn declared_routes() -> (Router<AppState>, Arc<AccessTable>) {
             webhooks::delete,
         )
         .route(Get, "/audit", Needs(Scope::AuditRead), audit::list);
-    let document = Arc::new(openapi::document());
+    let document = openapi::document();
     let reference = Arc::new(openapi::reference_page(&document, keyed.declarations()));
+    let served = Arc::new(openapi::document_json(&document));
     keyed
         .route(Get, "/openapi.json", Public, move || {
-            let document = document.clone();
-            async move { axum::Json((*document).clone()) }
+            let served = served.clone();
+            async move { axum::Json((*served).clone()) }
         })
         .route(Get, "/reference", Public, move || {
             let reference = reference.clone();

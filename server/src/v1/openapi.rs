@@ -6,6 +6,7 @@ use utoipa::{
     openapi::{
         ContentBuilder, Object, OpenApi as Document, PathItem, Ref, RefOr, ResponseBuilder, Type,
         header::Header,
+        link::LinkBuilder,
         security::{Http, HttpAuthScheme, SecurityScheme},
     },
 };
@@ -31,9 +32,148 @@ use super::{
         webhooks::list, webhooks::get, webhooks::create, webhooks::update, webhooks::delete,
         audit::list,
     ),
-    modifiers(&BearerAuth, &RateLimited)
+    modifiers(&BearerAuth, &RateLimited, &ErrorAnswers, &RecordLinks)
 )]
 struct ApiDoc;
+
+/// OpenAPI links from each create (`POST /v1/x`, 201) to the operations on the record it
+/// made (`/v1/x/{id}…`), so clients and tools such as schemathesis can follow a created
+/// record through its life.
+struct RecordLinks;
+
+impl Modify for RecordLinks {
+    fn modify(&self, openapi: &mut Document) {
+        let mut by_collection: Vec<(String, String)> = Vec::new();
+        for (path, item) in &openapi.paths.paths {
+            let Some((collection, _)) = path.split_once("/{id}") else {
+                continue;
+            };
+            for operation in [&item.get, &item.post, &item.patch, &item.delete]
+                .into_iter()
+                .flatten()
+            {
+                if let Some(id) = &operation.operation_id {
+                    by_collection.push((collection.to_owned(), id.clone()));
+                }
+            }
+        }
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let Some(created) = item
+                .post
+                .as_mut()
+                .and_then(|create| create.responses.responses.get_mut("201"))
+            else {
+                continue;
+            };
+            let RefOr::T(created) = created else {
+                continue;
+            };
+            for (_, operation_id) in by_collection.iter().filter(|(c, _)| c == path) {
+                created.links.insert(
+                    operation_id.clone(),
+                    RefOr::T(
+                        LinkBuilder::new()
+                            .operation_id(operation_id.clone())
+                            .parameter("id", "$response.body#/id")
+                            .build(),
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// The refusals every keyed operation can answer whatever its handler does (the guard,
+/// the body and query extractors, the database), in the one error shape. Documented
+/// once here so that no operation forgets one.
+struct ErrorAnswers;
+
+impl ErrorAnswers {
+    const ANY_KEYED: [(&'static str, &'static str); 3] = [
+        (
+            "401",
+            "No key, or a malformed, unknown, revoked or expired key",
+        ),
+        (
+            "403",
+            "The key lacks the scope, or its plan has no API access",
+        ),
+        (
+            "503",
+            "The database is unavailable: nothing was read or written",
+        ),
+    ];
+    const WITH_BODY: [(&'static str, &'static str); 4] = [
+        ("400", "The body is not valid JSON"),
+        ("413", "The body is over 64 KiB"),
+        ("415", "The body is not `application/json`"),
+        (
+            "422",
+            "A field is missing, unknown or invalid: the message says which",
+        ),
+    ];
+    const LIST: [(&'static str, &'static str); 1] = [(
+        "422",
+        "`limit` is not 1 to 200, or `cursor` is not a cursor of this API",
+    )];
+    const ONE_RECORD: [(&'static str, &'static str); 1] =
+        [("404", "No such record for this key's workspace and mode")];
+}
+
+impl Modify for ErrorAnswers {
+    fn modify(&self, openapi: &mut Document) {
+        let answer = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("ErrorBody")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            for operation in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if operation.security.is_none() {
+                    continue;
+                }
+                let lists = operation
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .any(|p| p.name == "limit");
+                let mut add: Vec<(&str, &str)> = ErrorAnswers::ANY_KEYED.to_vec();
+                if operation.request_body.is_some() {
+                    add.extend(ErrorAnswers::WITH_BODY);
+                }
+                if lists {
+                    add.extend(ErrorAnswers::LIST);
+                }
+                if path.contains("{id}") {
+                    add.extend(ErrorAnswers::ONE_RECORD);
+                }
+                for (status, description) in add {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| answer(description));
+                }
+            }
+        }
+    }
+}
 
 /// Every keyed operation may answer 429 (the key's or organization's quota, or too many
 /// failed keys from one address), with `Retry-After`.
@@ -92,6 +232,37 @@ impl Modify for BearerAuth {
 
 pub fn document() -> Document {
     ApiDoc::openapi()
+}
+
+/// The document as served. utoipa 5.5 writes a link's fields in snake case
+/// (`operation_id`), which OpenAPI does not know: they are renamed here.
+pub fn document_json(document: &Document) -> serde_json::Value {
+    let mut json = serde_json::to_value(document).unwrap_or_default();
+    let responses = json["paths"]
+        .as_object_mut()
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
+        .filter_map(|item| item.as_object_mut())
+        .flat_map(|item| item.values_mut())
+        .filter_map(|operation| operation["responses"].as_object_mut())
+        .flat_map(|responses| responses.values_mut());
+    for response in responses {
+        let Some(links) = response.get_mut("links").and_then(|l| l.as_object_mut()) else {
+            continue;
+        };
+        for link in links.values_mut().filter_map(|link| link.as_object_mut()) {
+            for (snake, camel) in [
+                ("operation_id", "operationId"),
+                ("operation_ref", "operationRef"),
+                ("request_body", "requestBody"),
+            ] {
+                if let Some(value) = link.remove(snake) {
+                    link.insert(camel.to_owned(), value);
+                }
+            }
+        }
+    }
+    json
 }
 
 fn operation(item: &PathItem, verb: Verb) -> Option<&utoipa::openapi::path::Operation> {
@@ -182,7 +353,7 @@ mod tests {
 
     #[test]
     fn the_document_is_openapi_3_1_with_bearer_auth() {
-        let json = serde_json::to_value(document()).unwrap();
+        let json = document_json(&document());
         assert!(json["openapi"].as_str().unwrap().starts_with("3.1"));
         assert_eq!(
             json["components"]["securitySchemes"]["bearer"]["scheme"],
@@ -192,7 +363,7 @@ mod tests {
 
     #[test]
     fn every_keyed_operation_documents_its_429_with_retry_after() {
-        let json = serde_json::to_value(document()).unwrap();
+        let json = document_json(&document());
         let mut keyed = 0;
         for item in json["paths"].as_object().unwrap().values() {
             for operation in item.as_object().unwrap().values() {
@@ -209,5 +380,51 @@ mod tests {
             }
         }
         assert!(keyed > 20);
+    }
+
+    #[test]
+    fn every_keyed_operation_documents_the_refusals_the_guard_and_extractors_can_give() {
+        let json = document_json(&document());
+        for (path, item) in json["paths"].as_object().unwrap() {
+            for (verb, operation) in item.as_object().unwrap() {
+                let responses = operation["responses"].as_object().unwrap();
+                for status in ["401", "403", "429", "503"] {
+                    assert!(responses.contains_key(status), "{verb} {path}: {status}");
+                }
+                if operation.get("requestBody").is_some() {
+                    for status in ["400", "413", "415", "422"] {
+                        assert!(responses.contains_key(status), "{verb} {path}: {status}");
+                    }
+                }
+                if path.contains("{id}") {
+                    assert!(responses.contains_key("404"), "{verb} {path}: 404");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn each_create_links_to_the_operations_on_the_record_it_made() {
+        let json = document_json(&document());
+        let links = &json["paths"]["/v1/clients"]["post"]["responses"]["201"]["links"];
+        for operation in ["getClient", "updateClient", "deleteClient"] {
+            assert_eq!(links[operation]["operationId"], operation, "{links}");
+            assert_eq!(links[operation]["parameters"]["id"], "$response.body#/id");
+        }
+        let envelope = &json["paths"]["/v1/envelopes"]["post"]["responses"]["201"]["links"];
+        assert!(envelope["sendEnvelope"].is_object(), "{envelope}");
+    }
+
+    #[test]
+    fn every_operation_has_an_operation_id_of_its_own() {
+        let json = document_json(&document());
+        let mut seen = std::collections::HashSet::new();
+        for item in json["paths"].as_object().unwrap().values() {
+            for operation in item.as_object().unwrap().values() {
+                let id = operation["operationId"].as_str().unwrap().to_owned();
+                assert!(seen.insert(id.clone()), "operationId {id} twice");
+            }
+        }
+        assert!(seen.len() > 20);
     }
 }

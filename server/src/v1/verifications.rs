@@ -48,13 +48,14 @@ impl From<verification::Model> for VerificationView {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewVerification {
     /// A client of the same workspace and mode.
+    #[schema(required = true, nullable = false)]
     pub client_id: Option<Uuid>,
     /// `identity` or `document`.
-    #[schema(value_type = Option<String>, example = "identity")]
+    #[schema(value_type = String, required = true, example = "identity")]
     pub kind: Option<VerificationKind>,
 }
 
-#[utoipa::path(get, path = "/v1/verifications", tag = "verifications", params(ListParams),
+#[utoipa::path(get, path = "/v1/verifications", operation_id = "listVerifications", tag = "verifications", params(ListParams),
     responses((status = 200, body = PageOf<VerificationView>), (status = 403, body = ErrorBody)),
     security(("bearer" = ["verifications:read"])))]
 pub async fn list(
@@ -66,7 +67,7 @@ pub async fn list(
     Ok(Json(page.map(VerificationView::from).into()))
 }
 
-#[utoipa::path(get, path = "/v1/verifications/{id}", tag = "verifications",
+#[utoipa::path(get, path = "/v1/verifications/{id}", operation_id = "getVerification", tag = "verifications", params(RecordId),
     responses((status = 200, body = VerificationView), (status = 404, body = ErrorBody)),
     security(("bearer" = ["verifications:read"])))]
 pub async fn get(
@@ -82,7 +83,7 @@ pub async fn get(
 }
 
 /// Starts a check; it begins `pending`.
-#[utoipa::path(post, path = "/v1/verifications", tag = "verifications", request_body = NewVerification,
+#[utoipa::path(post, path = "/v1/verifications", operation_id = "createVerification", tag = "verifications", request_body = NewVerification,
     responses((status = 201, body = VerificationView), (status = 422, body = ErrorBody)),
     security(("bearer" = ["verifications:write"])))]
 pub async fn create(
@@ -98,7 +99,7 @@ pub async fn create(
 }
 
 /// Pending → cancelled.
-#[utoipa::path(post, path = "/v1/verifications/{id}/cancel", tag = "verifications",
+#[utoipa::path(post, path = "/v1/verifications/{id}/cancel", operation_id = "cancelVerification", tag = "verifications", params(RecordId),
     responses((status = 200, body = VerificationView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("bearer" = ["verifications:write"])))]
 pub async fn cancel(

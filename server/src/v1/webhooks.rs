@@ -71,7 +71,7 @@ impl From<WebhookBody> for WebhookInput {
     }
 }
 
-#[utoipa::path(get, path = "/v1/webhooks", tag = "webhooks", params(ListParams),
+#[utoipa::path(get, path = "/v1/webhooks", operation_id = "listWebhooks", tag = "webhooks", params(ListParams),
     responses((status = 200, body = PageOf<WebhookView>), (status = 403, body = ErrorBody)),
     security(("bearer" = ["webhooks:write"])))]
 pub async fn list(
@@ -83,7 +83,7 @@ pub async fn list(
     Ok(Json(page.map(WebhookView::from).into()))
 }
 
-#[utoipa::path(get, path = "/v1/webhooks/{id}", tag = "webhooks",
+#[utoipa::path(get, path = "/v1/webhooks/{id}", operation_id = "getWebhook", tag = "webhooks", params(RecordId),
     responses((status = 200, body = WebhookView), (status = 404, body = ErrorBody)),
     security(("bearer" = ["webhooks:write"])))]
 pub async fn get(
@@ -96,7 +96,7 @@ pub async fn get(
     ))
 }
 
-#[utoipa::path(post, path = "/v1/webhooks", tag = "webhooks", request_body = WebhookBody,
+#[utoipa::path(post, path = "/v1/webhooks", operation_id = "createWebhook", tag = "webhooks", request_body = WebhookBody,
     responses((status = 201, body = CreatedWebhookView), (status = 422, body = ErrorBody)),
     security(("bearer" = ["webhooks:write"])))]
 pub async fn create(
@@ -124,7 +124,7 @@ pub async fn create(
     ))
 }
 
-#[utoipa::path(patch, path = "/v1/webhooks/{id}", tag = "webhooks", request_body = WebhookBody,
+#[utoipa::path(patch, path = "/v1/webhooks/{id}", operation_id = "updateWebhook", tag = "webhooks", params(RecordId), request_body = WebhookBody,
     responses((status = 200, body = WebhookView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = ["webhooks:write"])))]
 pub async fn update(
@@ -147,7 +147,7 @@ pub async fn update(
     Ok(Json(webhook.into()))
 }
 
-#[utoipa::path(delete, path = "/v1/webhooks/{id}", tag = "webhooks",
+#[utoipa::path(delete, path = "/v1/webhooks/{id}", operation_id = "deleteWebhook", tag = "webhooks", params(RecordId),
     responses((status = 204), (status = 404, body = ErrorBody)),
     security(("bearer" = ["webhooks:write"])))]
 pub async fn delete(

@@ -61,7 +61,7 @@ pub struct WhoAmI {
 }
 
 /// The key making the request.
-#[utoipa::path(get, path = "/v1/whoami", tag = "keys",
+#[utoipa::path(get, path = "/v1/whoami", operation_id = "whoami", tag = "keys",
     responses((status = 200, body = WhoAmI), (status = 401, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn whoami(caller: Caller) -> Json<WhoAmI> {
@@ -90,7 +90,7 @@ pub async fn whoami(caller: Caller) -> Json<WhoAmI> {
 }
 
 /// The workspaces the key may act in: its own (a key belongs to one workspace).
-#[utoipa::path(get, path = "/v1/workspaces", tag = "keys", params(ListParams),
+#[utoipa::path(get, path = "/v1/workspaces", operation_id = "listWorkspaces", tag = "keys", params(ListParams),
     responses((status = 200, body = PageOf<WorkspaceView>), (status = 401, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn workspaces(
