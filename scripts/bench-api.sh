@@ -185,6 +185,9 @@ for threads in 1 2; do
     figure "rate_signins_${threads}_$round" "$(fixed_rate "$base")"
     wait "$SIGNING"
     figure "signins_${threads}_$round" "$(oha_figures < "$RUN_DIR/sign-ins.json")"
+    # The same load alone once more: how far two runs without sign-ins differ (the
+    # measurement's own noise, against which the ratio above is read).
+    figure "rate_again_${threads}_$round" "$(fixed_rate "$base")"
   done
   kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true; unset 'PIDS[-1]'
 done
