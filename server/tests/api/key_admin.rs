@@ -224,6 +224,33 @@ async fn bad_input_is_a_clear_422_and_writes_nothing() {
         .post_json("/api/create_api_key", json!({ "form": { "name": 5 } }))
         .await;
     assert_eq!(created.status(), 422);
+    let mut form = new_key_form("ok");
+    form["form"]["name"] = json!("k".repeat(10_000));
+    let created = app.post_json("/api/create_api_key", form).await;
+    assert_eq!(created.status(), 422, "a name of 10,000 characters");
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1)).date_naive();
+    for (expiry, what) in [
+        (json!({ "On": yesterday }), "an expiry date in the past"),
+        (json!({ "Days": 0 }), "an expiry in 0 days"),
+        (json!({ "Days": 100_000 }), "an expiry in 100,000 days"),
+        (json!({ "Sometime": 3 }), "an expiry that is no choice"),
+    ] {
+        let mut form = new_key_form("ok");
+        form["form"]["expiry"] = expiry;
+        let created = app.post_json("/api/create_api_key", form).await;
+        assert_eq!(created.status(), 422, "{what}");
+    }
+    let deep = format!("{}{}", "[".repeat(5_000), "]".repeat(5_000));
+    let created = app
+        .client
+        .post(app.url("/api/create_api_key"))
+        .header("Origin", &app.address)
+        .header("Content-Type", "application/json")
+        .body(format!("{{\"form\": {deep}}}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 422, "JSON nested 5,000 deep");
     assert_eq!(app.count("SELECT COUNT(*) FROM api_keys").await, 0);
     let listing = app
         .post_json(

@@ -149,6 +149,20 @@ async fn body_errors_use_the_api_shape_and_write_nothing() {
     assert_eq!(broken.status(), 400);
     let broken: serde_json::Value = broken.json().await.unwrap();
     assert_eq!(broken["error"], "Bad Request");
+    // Nested far deeper than any body of ours, well under the size cap: refused by the
+    // parser's depth limit with a 4xx in the API shape, never a stack overflow.
+    let deep = format!("{}{}", "[".repeat(5_000), "]".repeat(5_000));
+    let deep = app
+        .v1(Method::POST, "/clients", Some(&key))
+        .body(deep)
+        .header(header::CONTENT_TYPE, "application/json")
+        .send()
+        .await
+        .unwrap();
+    let status = deep.status().as_u16();
+    let deep: serde_json::Value = deep.json().await.unwrap();
+    assert!(matches!(status, 400 | 422), "{status}: {deep}");
+    assert_eq!(deep["statusCode"], status);
 
     let (status, body) = call(
         &app,
