@@ -5,13 +5,13 @@ use std::net::IpAddr;
 use chrono::{Duration, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
-    sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    INVITATION_LIFETIME_DAYS, InvitationError, from_onboarding, invitation_path, token_hash,
+    INVITATION_LIFETIME_DAYS, InvitationError, close_open, from_onboarding, invitation_path,
+    token_hash,
 };
 use crate::{
     model::Role,
@@ -51,6 +51,20 @@ pub enum Delivery<'a> {
         org_name: &'a str,
         inviter: &'a str,
     },
+}
+
+impl<'a> Delivery<'a> {
+    /// By e-mail when a mail server is configured, otherwise through the inviter.
+    pub fn through(mailer: Option<&'a Mailer>, org_name: &'a str, inviter: &'a str) -> Self {
+        match mailer {
+            Some(mailer) => Delivery::Mail {
+                mailer,
+                org_name,
+                inviter,
+            },
+            None => Delivery::ToInviter,
+        }
+    }
 }
 
 /// A new invitation, and its token when the inviter is the one to pass it on (never
@@ -219,30 +233,7 @@ async fn withdraw_undelivered(
     ip: Option<IpAddr>,
 ) -> Result<(), InvitationError> {
     let txn = db.begin().await?;
-    invitation::Entity::update_many()
-        .col_expr(invitation::Column::RevokedAt, Expr::value(Utc::now()))
-        .filter(invitation::Column::Id.eq(invitation.id))
-        .filter(invitation::Column::AcceptedAt.is_null())
-        .filter(invitation::Column::RevokedAt.is_null())
-        .exec(&txn)
-        .await?;
-    audit::record(
-        &txn,
-        NewAuditEvent {
-            org_id: Some(invitation.org_id),
-            scope: None,
-            actor,
-            action: action::INVITATION_REVOKED,
-            target: Some(("invitation", invitation.id.to_string())),
-            data: json!({
-                "email": invitation.email,
-                "role": invitation.role.as_str(),
-                "reason": "email_not_sent",
-            }),
-            ip,
-        },
-    )
-    .await?;
+    close_open(&txn, invitation, actor, ip, Some("email_not_sent")).await?;
     txn.commit().await?;
     Ok(())
 }

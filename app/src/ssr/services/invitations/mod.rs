@@ -12,8 +12,8 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait, sea_query::Expr,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, TransactionTrait, sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -159,31 +159,50 @@ pub async fn revoke(
     if !acting.can_manage_role(invitation.role) {
         return Err(InvitationError::Forbidden);
     }
+    if !close_open(&txn, &invitation, actor, ip, None).await? {
+        return Err(InvitationError::NotFound);
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Revokes `invitation` if it is still open, audited (with `reason`, when one is given);
+/// `false` when it was accepted or revoked meanwhile (nothing is written then).
+async fn close_open(
+    txn: &DatabaseTransaction,
+    invitation: &invitation::Model,
+    actor: Actor,
+    ip: Option<IpAddr>,
+    reason: Option<&str>,
+) -> Result<bool, DbErr> {
     let revoked = invitation::Entity::update_many()
         .col_expr(invitation::Column::RevokedAt, Expr::value(Utc::now()))
         .filter(invitation::Column::Id.eq(invitation.id))
         .filter(invitation::Column::AcceptedAt.is_null())
         .filter(invitation::Column::RevokedAt.is_null())
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if revoked.rows_affected == 0 {
-        return Err(InvitationError::NotFound);
+        return Ok(false);
+    }
+    let mut data = json!({ "email": invitation.email, "role": invitation.role.as_str() });
+    if let Some(reason) = reason {
+        data["reason"] = json!(reason);
     }
     audit::record(
-        &txn,
+        txn,
         NewAuditEvent {
-            org_id: Some(org_id),
+            org_id: Some(invitation.org_id),
             scope: None,
             actor,
             action: action::INVITATION_REVOKED,
             target: Some(("invitation", invitation.id.to_string())),
-            data: json!({ "email": invitation.email, "role": invitation.role.as_str() }),
+            data,
             ip,
         },
     )
     .await?;
-    txn.commit().await?;
-    Ok(())
+    Ok(true)
 }
 
 /// An invitation that can still be accepted, with its organization.
