@@ -14,6 +14,7 @@ use app::ssr::{
     },
 };
 
+use super::organization_by_slug;
 use crate::{cli::AdminCommand, config::Config, startup::connect_and_migrate};
 
 /// One line from stdin, without its line ending. Spaces are part of the password.
@@ -116,14 +117,11 @@ pub async fn run(command: AdminCommand, config: Config) -> Result<(), String> {
                 .map(Mailer::new)
                 .transpose()
                 .map_err(|err| err.to_string())?;
-            let delivery = match &mailer {
-                Some(mailer) => Delivery::Mail {
-                    mailer,
-                    org_name: &org.name,
-                    inviter: "The operator of this Keyward server",
-                },
-                None => Delivery::ToInviter,
-            };
+            let delivery = Delivery::through(
+                mailer.as_ref(),
+                &org.name,
+                "The operator of this Keyward server",
+            );
             let issued = invitations::invite(
                 &db,
                 &hasher,
@@ -162,16 +160,6 @@ pub async fn run(command: AdminCommand, config: Config) -> Result<(), String> {
             Ok(())
         }
     }
-}
-
-async fn organization_by_slug(
-    db: &sea_orm::DatabaseConnection,
-    slug: &str,
-) -> Result<app::ssr::entities::organization::Model, String> {
-    accounts::find_organization_by_slug(db, slug)
-        .await
-        .map_err(|err| err.to_string())?
-        .ok_or_else(|| format!("no organization with the slug {slug}"))
 }
 
 #[cfg(test)]

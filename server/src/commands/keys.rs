@@ -5,7 +5,6 @@ use app::ssr::key_cache::feed::Invalidator;
 use app::{
     model::{ApiKeySummary, Mode, Scope},
     ssr::{
-        entities::organization,
         keys::hash::KeyHasher,
         services::{
             accounts,
@@ -15,10 +14,10 @@ use app::{
         },
     },
 };
-use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::organization_by_slug;
 use crate::{
     cli::{KeysCommand, ModeArg},
     config::Config,
@@ -44,16 +43,6 @@ fn parse_scopes(raw: &str) -> Result<Vec<Scope>, String> {
                 .map_err(|err| format!("--scopes: {err}"))
         })
         .collect()
-}
-
-async fn organization_by_slug(
-    db: &DatabaseConnection,
-    slug: &str,
-) -> Result<organization::Model, String> {
-    accounts::find_organization_by_slug(db, slug)
-        .await
-        .map_err(|err| err.to_string())?
-        .ok_or_else(|| format!("no organization with the slug {slug}"))
 }
 
 fn to_json(value: &impl Serialize) -> Result<String, String> {

@@ -28,6 +28,17 @@ pub async fn run(command: Option<Command>, config: Config) -> ExitCode {
     }
 }
 
+/// The organization a command names by its slug, or the message that there is none.
+async fn organization_by_slug(
+    db: &sea_orm::DatabaseConnection,
+    slug: &str,
+) -> Result<app::ssr::entities::organization::Model, String> {
+    app::ssr::services::accounts::find_organization_by_slug(db, slug)
+        .await
+        .map_err(|err| err.to_string())?
+        .ok_or_else(|| format!("no organization with the slug {slug}"))
+}
+
 async fn migrate(config: Config) -> Result<(), String> {
     connect_and_migrate(&config)
         .await

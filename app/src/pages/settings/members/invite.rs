@@ -21,14 +21,11 @@ pub async fn invite_member(form: InviteForm) -> Result<CreatedInvitation, AppErr
     };
 
     let (state, current) = boundary::require_member_manager().await?;
-    let delivery = match &state.mailer {
-        Some(mailer) => Delivery::Mail {
-            mailer,
-            org_name: &current.org.name,
-            inviter: &current.user.email,
-        },
-        None => Delivery::ToInviter,
-    };
+    let delivery = Delivery::through(
+        state.mailer.as_ref(),
+        &current.org.name,
+        &current.user.email,
+    );
     let issued = invitations::invite(
         &state.db,
         &state.keys.hasher,
