@@ -4,9 +4,11 @@
 use utoipa::{
     Modify, OpenApi,
     openapi::{
-        ContentBuilder, Object, OpenApi as Document, PathItem, Ref, RefOr, ResponseBuilder, Type,
+        Content, ContentBuilder, Object, OpenApi as Document, PathItem, Ref, RefOr,
+        ResponseBuilder, Type,
         header::Header,
         link::LinkBuilder,
+        path::Operation,
         security::{Http, HttpAuthScheme, SecurityScheme},
     },
 };
@@ -126,53 +128,59 @@ impl Modify for ErrorAnswers {
             RefOr::T(
                 ResponseBuilder::new()
                     .description(description)
-                    .content(
-                        "application/json",
-                        ContentBuilder::new()
-                            .schema(Some(Ref::from_schema_name("ErrorBody")))
-                            .build(),
-                    )
+                    .content("application/json", error_body())
                     .build(),
             )
         };
-        for (path, item) in openapi.paths.paths.iter_mut() {
-            for operation in [
-                &mut item.get,
-                &mut item.post,
-                &mut item.patch,
-                &mut item.delete,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                if operation.security.is_none() {
-                    continue;
-                }
-                let lists = operation
-                    .parameters
-                    .iter()
-                    .flatten()
-                    .any(|p| p.name == "limit");
-                let mut add: Vec<(&str, &str)> = ErrorAnswers::ANY_KEYED.to_vec();
-                if operation.request_body.is_some() {
-                    add.extend(ErrorAnswers::WITH_BODY);
-                }
-                if lists {
-                    add.extend(ErrorAnswers::LIST);
-                }
-                if path.contains("{id}") {
-                    add.extend(ErrorAnswers::ONE_RECORD);
-                }
-                for (status, description) in add {
-                    operation
-                        .responses
-                        .responses
-                        .entry(status.to_owned())
-                        .or_insert_with(|| answer(description));
-                }
+        for (path, operation) in keyed_operations(openapi) {
+            let lists = operation
+                .parameters
+                .iter()
+                .flatten()
+                .any(|p| p.name == "limit");
+            let mut add: Vec<(&str, &str)> = ErrorAnswers::ANY_KEYED.to_vec();
+            if operation.request_body.is_some() {
+                add.extend(ErrorAnswers::WITH_BODY);
+            }
+            if lists {
+                add.extend(ErrorAnswers::LIST);
+            }
+            if path.contains("{id}") {
+                add.extend(ErrorAnswers::ONE_RECORD);
+            }
+            for (status, description) in add {
+                operation
+                    .responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| answer(description));
             }
         }
     }
+}
+
+/// Every operation that takes a key (all but the public document and reference), with
+/// its path.
+fn keyed_operations(openapi: &mut Document) -> impl Iterator<Item = (&str, &mut Operation)> {
+    openapi.paths.paths.iter_mut().flat_map(|(path, item)| {
+        [
+            &mut item.get,
+            &mut item.post,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|operation| operation.security.is_some())
+        .map(move |operation| (path.as_str(), operation))
+    })
+}
+
+/// The content of every error answer: the one error shape.
+fn error_body() -> Content {
+    ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name("ErrorBody")))
+        .build()
 }
 
 /// Every keyed operation may answer 429 (the key's or organization's quota, or too many
@@ -190,30 +198,13 @@ impl Modify for RateLimited {
             .header("RateLimit-Limit", whole_seconds())
             .header("RateLimit-Remaining", whole_seconds())
             .header("RateLimit-Reset", whole_seconds())
-            .content(
-                "application/json",
-                ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("ErrorBody")))
-                    .build(),
-            )
+            .content("application/json", error_body())
             .build();
-        for item in openapi.paths.paths.values_mut() {
-            for operation in [
-                &mut item.get,
-                &mut item.post,
-                &mut item.patch,
-                &mut item.delete,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                if operation.security.is_some() {
-                    operation
-                        .responses
-                        .responses
-                        .insert("429".to_owned(), RefOr::T(too_many.clone()));
-                }
-            }
+        for (_, operation) in keyed_operations(openapi) {
+            operation
+                .responses
+                .responses
+                .insert("429".to_owned(), RefOr::T(too_many.clone()));
         }
     }
 }
@@ -265,7 +256,7 @@ pub fn document_json(document: &Document) -> serde_json::Value {
     json
 }
 
-fn operation(item: &PathItem, verb: Verb) -> Option<&utoipa::openapi::path::Operation> {
+fn operation(item: &PathItem, verb: Verb) -> Option<&Operation> {
     match verb {
         Verb::Get => item.get.as_ref(),
         Verb::Post => item.post.as_ref(),

@@ -9,7 +9,7 @@ use std::{
         Arc,
         atomic::{AtomicBool, Ordering},
     },
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use app::{
@@ -28,7 +28,7 @@ use tokio::{
     sync::watch,
 };
 
-use super::{INVALID_TOKEN, call, key, owner};
+use super::{INVALID_TOKEN, call, key, owner, whoami_until};
 use crate::helpers::{Backend, TestDatabase, backend, spawn_app_on};
 
 /// Forwards connections to PostgreSQL until cut; while cut it closes every open
@@ -95,23 +95,6 @@ fn upstream(url: &str) -> SocketAddr {
     host_port.parse().unwrap()
 }
 
-/// Calls `/whoami` until the answer's status is `status`, for at most `limit`.
-async fn whoami_until(
-    app: &crate::helpers::TestApp,
-    key: &str,
-    status: u16,
-    limit: Duration,
-) -> (u16, String) {
-    let deadline = Instant::now() + limit;
-    loop {
-        let answer = call(app, Method::GET, "/whoami", Some(key), None).await;
-        if answer.0 == status || Instant::now() > deadline {
-            return answer;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_the_database_cut_away_v1_fails_closed_and_recovers_by_itself() {
     if backend() != Backend::Postgres {
@@ -159,7 +142,7 @@ async fn with_the_database_cut_away_v1_fails_closed_and_recovers_by_itself() {
     let unknown = format::generate("kw", Mode::Live).unwrap();
 
     proxy.cut();
-    let (status, body) = whoami_until(&app, &working, 503, Duration::from_secs(10)).await;
+    let (status, body) = whoami_until(&app, &working, |s| s == 503, Duration::from_secs(10)).await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(
         serde_json::from_str::<serde_json::Value>(&body).unwrap(),
@@ -182,7 +165,7 @@ async fn with_the_database_cut_away_v1_fails_closed_and_recovers_by_itself() {
     }
 
     proxy.restore();
-    let (status, body) = whoami_until(&app, &working, 200, Duration::from_secs(5)).await;
+    let (status, body) = whoami_until(&app, &working, |s| s == 200, Duration::from_secs(5)).await;
     assert_eq!(status, 200, "not recovered within 5 s: {body}");
     let (status, body) = call(&app, Method::GET, "/whoami", Some(&revoked), None).await;
     assert_eq!((status, body.as_str()), (401, INVALID_TOKEN));

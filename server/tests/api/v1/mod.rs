@@ -41,10 +41,21 @@ pub const CROSS_PROCESS_BOUND: std::time::Duration = std::time::Duration::from_s
 
 /// Calls `/v1/whoami` until it is refused (or `bound` passes); returns the last answer.
 pub async fn refused_within(app: &TestApp, key: &str, bound: std::time::Duration) -> (u16, String) {
+    whoami_until(app, key, |status| status != 200, bound).await
+}
+
+/// Calls `/v1/whoami` until its status is one `wanted` accepts (or `bound` passes);
+/// returns the last answer.
+pub async fn whoami_until(
+    app: &TestApp,
+    key: &str,
+    wanted: impl Fn(u16) -> bool,
+    bound: std::time::Duration,
+) -> (u16, String) {
     let deadline = tokio::time::Instant::now() + bound;
     loop {
         let answer = call(app, Method::GET, "/whoami", Some(key), None).await;
-        if answer.0 != 200 || tokio::time::Instant::now() >= deadline {
+        if wanted(answer.0) || tokio::time::Instant::now() >= deadline {
             return answer;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
