@@ -2,10 +2,13 @@
 //! `KEYWARD_TEST_BACKEND=postgres` (default) or `sqlite` picks the backend; `make test`
 //! runs the suite once for each.
 
+mod browser;
 mod helpers;
 mod smtp_sink;
+mod snapshot;
 
 mod audit_log;
+mod bad_input;
 mod billing;
 mod cli;
 mod client_address;
@@ -21,6 +24,7 @@ mod metrics;
 mod organizations;
 mod schema;
 mod secrets;
+mod server_fn_matrix;
 mod sessions;
 mod setup;
 mod v1;

@@ -9,99 +9,27 @@ mod roles;
 use app::{
     model::{
         AcceptOutcome, CreatedInvitation, InvitationPreview, InvitationRow, KeyListing, KeyStatus,
-        LoginOutcome, MembersOverview, Mode, Plan, Role, Scope, SignedInUser,
+        MembersOverview, Mode, Plan, Role, Scope,
     },
     ssr::entities::{audit_event, invitation, membership, session},
 };
 use chrono::{Duration, Utc};
-use reqwest::{Client, Method, Response, cookie::Jar, redirect::Policy};
+use reqwest::{Method, Response};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, sea_query::Expr,
 };
-use serde_json::{Value, json};
-use std::sync::Arc;
+use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
+    browser::Browser,
     helpers::{Owner, TestApp, spawn_app, spawn_app_with},
     v1::{PASSWORD, add_member},
 };
 
 const NEW_PASSWORD: &str = "a brand new long password";
 
-/// Another person's browser: its own cookie jar against the same server.
-struct Browser {
-    address: String,
-    /// What the browser sends as `Origin`: the server's address, or its public URL.
-    origin: String,
-    client: Client,
-}
-
 impl Browser {
-    fn new(app: &TestApp) -> Self {
-        Self::at_origin(app, &app.address)
-    }
-
-    /// A browser that reached the server through `origin` (its `KEYWARD_PUBLIC_URL`).
-    fn at_origin(app: &TestApp, origin: &str) -> Self {
-        Browser {
-            address: app.address.clone(),
-            origin: origin.trim_end_matches('/').to_owned(),
-            client: Client::builder()
-                .cookie_provider(Arc::new(Jar::default()))
-                .redirect(Policy::none())
-                .build()
-                .expect("HTTP client"),
-        }
-    }
-
-    async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Response {
-        self.client
-            .post(format!("{}{path}", self.address))
-            .header("Origin", &self.origin)
-            .header("Accept", "application/json")
-            .form(form)
-            .send()
-            .await
-            .expect("request sent")
-    }
-
-    async fn post_json(&self, path: &str, body: Value) -> Response {
-        self.client
-            .post(format!("{}{path}", self.address))
-            .header("Origin", &self.origin)
-            .header("Accept", "application/json")
-            .json(&body)
-            .send()
-            .await
-            .expect("request sent")
-    }
-
-    async fn login(&self, email: &str, password: &str) {
-        let outcome: LoginOutcome = self
-            .post_form("/api/login", &[("email", email), ("password", password)])
-            .await
-            .json()
-            .await
-            .expect("a LoginOutcome");
-        assert_eq!(outcome, LoginOutcome::SignedIn);
-    }
-
-    /// Signs in and makes `owner`'s organization the current one.
-    async fn sign_into(&self, email: &str, owner: &Owner) {
-        self.login(email, PASSWORD).await;
-        let switched = self
-            .post_form("/api/switch_organization", &[("slug", &owner.org.slug)])
-            .await;
-        assert_eq!(switched.status(), 200);
-    }
-
-    async fn current_user(&self) -> Option<SignedInUser> {
-        let response = self.post_form("/api/current_user", &[]).await;
-        assert_eq!(response.status(), 200);
-        response.json().await.expect("an Option<SignedInUser>")
-    }
-
     async fn preview(&self, token: &str) -> InvitationPreview {
         let response = self
             .post_form("/api/preview_invitation", &[("token", token)])
