@@ -26,6 +26,7 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{DatabaseConnection, DbErr};
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
+use tokio_util::task::TaskTracker;
 use tower_http::{
     limit::RequestBodyLimitLayer,
     services::{ServeDir, ServeFile},
@@ -46,6 +47,10 @@ use crate::{
 
 /// Admin-UI request bodies are small forms; anything larger is refused with 413.
 const MAX_ADMIN_BODY_BYTES: usize = 64 * 1024;
+
+/// How long a graceful stop waits for audit writes made off the response path (each is
+/// one insert; a database that takes longer is down, and its error is logged).
+const BACKGROUND_WRITES_GRACE: Duration = Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -78,6 +83,7 @@ pub struct Application {
     feed: Feed,
     passwords: PasswordHasher,
     metrics_address: Option<SocketAddr>,
+    background: TaskTracker,
 }
 
 /// Connects and migrates; shared by `serve` and the CLI.
@@ -217,6 +223,7 @@ impl Application {
             ),
         }
         log_api_settings(&config, feed.mode);
+        let background = TaskTracker::new();
         let state = AppState::new(SharedState {
             db: db.clone(),
             leptos_options: leptos_options(&config, address),
@@ -230,6 +237,7 @@ impl Application {
             verified_keys: verified_keys.clone(),
             rate_limits: rate_limits.clone(),
             mailer,
+            background: background.clone(),
         });
         let store = DbSessionStore::new(db.clone());
         spawn_housekeeping(store.clone(), login_throttle, rate_limits);
@@ -254,6 +262,7 @@ impl Application {
             verified_keys,
             feed,
             passwords,
+            background,
         })
     }
 
@@ -289,8 +298,9 @@ impl Application {
         &self.passwords
     }
 
-    /// Serves until `shutdown` resolves, then finishes in-flight requests and writes
-    /// the usage counted so far: a graceful stop loses no usage.
+    /// Serves until `shutdown` resolves, then finishes in-flight requests, waits for the
+    /// audit writes made off the response path and writes the usage counted so far: a
+    /// graceful stop loses neither usage nor audit events.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -306,6 +316,16 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await;
         flusher.stop().await;
+        self.background.close();
+        if tokio::time::timeout(BACKGROUND_WRITES_GRACE, self.background.wait())
+            .await
+            .is_err()
+        {
+            tracing::error!(
+                pending = self.background.len(),
+                "background writes still running at shutdown"
+            );
+        }
         self.feed.stop();
         match self.usage.flush(&self.db).await {
             Ok(flushed) => tracing::info!(requests = flushed.requests, "usage written at shutdown"),

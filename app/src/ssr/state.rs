@@ -3,6 +3,7 @@ use std::{ops::Deref, sync::Arc, time::Duration};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sea_orm::DatabaseConnection;
+use tokio_util::task::TaskTracker;
 
 use super::{
     auth::{password::PasswordHasher, throttle::LoginThrottle},
@@ -52,6 +53,9 @@ pub struct SharedState {
     pub rate_limits: Arc<ApiRateLimiter>,
     /// Set when `KEYWARD_SMTP_URL` is: invitation links are then e-mailed, never shown.
     pub mailer: Option<Mailer>,
+    /// Writes made off the response path (audit events a response must not wait for):
+    /// a graceful stop waits for them, so none is lost.
+    pub background: TaskTracker,
 }
 
 /// How keys are minted and recognised: the brand in front of every key and the

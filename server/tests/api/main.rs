@@ -27,6 +27,7 @@ mod secrets;
 mod server_fn_matrix;
 mod sessions;
 mod setup;
+mod shutdown;
 mod v1;
 mod verification;
 mod workspace_admin;

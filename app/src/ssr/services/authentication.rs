@@ -88,7 +88,7 @@ pub async fn authenticate(
         // Audited off the response path, so a wrong password for a real account
         // answers as fast as an unknown e-mail (no enumeration by timing).
         let db = state.db.clone();
-        tokio::spawn(async move {
+        state.background.spawn(async move {
             if let Err(err) = audit_failed_sign_in(&db, &user, ip).await {
                 tracing::warn!(%err, "could not audit a failed sign-in");
             }

@@ -193,7 +193,7 @@ fn audit_rate_limited(app: &AppState, key: &KeySnapshot, limit: u32, ip: Option<
         }),
         ip,
     };
-    tokio::spawn(async move {
+    app.background.spawn(async move {
         if let Err(err) = audit::record(&db, event).await {
             tracing::warn!(%err, "could not audit a rate-limited key");
         }
