@@ -31,9 +31,12 @@ bench: build
 	scripts/bench.sh
 	scripts/bench-api.sh
 
-## fuzz: the longer outside checks (schemathesis, 1000 examples per /v1 operation)
+## fuzz: the longer outside checks (schemathesis, 1000 examples per /v1 operation), then
+## libFuzzer on the Authorization header and the key format (FUZZ_SECONDS per target)
+FUZZ_SECONDS ?= 60
 fuzz: build system
 	KEYWARD_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) scripts/api-schema.sh 1000
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 fmt-check:
 	cargo fmt --all -- --check

@@ -1,4 +1,4 @@
-use axum::http::{HeaderMap, header};
+use http::{HeaderMap, header};
 
 /// What the `Authorization` header holds: exactly one `Bearer <token>` or nothing usable.
 pub(super) enum Bearer<'a> {
@@ -30,7 +30,7 @@ pub(super) fn bearer(headers: &HeaderMap) -> Bearer<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::{HeaderValue, header};
+    use http::{HeaderValue, header};
 
     fn headers(values: &[&'static str]) -> HeaderMap {
         let mut headers = HeaderMap::new();
