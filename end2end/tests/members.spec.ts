@@ -65,7 +65,8 @@ test('an Owner invites, the invitee joins by the link, gets a new role, and is r
   await expect(again.getByTestId('invite-dead-end')).toContainText('already been used');
   await again.close();
 
-  // The Owner makes the invitee an Admin; the invitee's page shows it after a reload.
+  // The Owner makes the invitee an Admin; the change ends the invitee's session, and
+  // after signing in again the invitee works as an Admin.
   await page.reload();
   await waitForHydration(page);
   const row = page.getByTestId('member-row').filter({ hasText: INVITEE.email });
@@ -74,12 +75,17 @@ test('an Owner invites, the invitee joins by the link, gets a new role, and is r
   const change = page.getByRole('dialog');
   await expect(change.getByLabel('Role')).toHaveValue('member');
   await change.getByLabel('Role').selectOption('admin');
+  await expect(change.getByTestId('role-change-sessions')).toContainText('sign in again');
   await page.screenshot({ path: testInfo.outputPath('members-change-role.png'), fullPage: true });
   await change.getByRole('button', { name: 'Save role' }).click();
   await expect(page.getByRole('dialog')).toHaveCount(0);
   await expect(page.getByTestId('toast')).toContainText('is now Admin');
   await expect(row.getByTestId('role-pill')).toHaveText('Admin');
   await invitee.reload();
+  await expect(invitee).toHaveURL(/\/login$/);
+  await signIn(invitee, INVITEE.email, INVITEE.password);
+  await expect(invitee).toHaveURL(/\/settings\/api-keys$/);
+  await invitee.goto('/settings/members');
   await waitForHydration(invitee);
   await expect(invitee.getByTestId('member-row').filter({ hasText: INVITEE.email }).getByTestId('role-pill')).toHaveText('Admin');
   await expect(invitee.getByRole('button', { name: 'Invite member' })).toBeVisible();

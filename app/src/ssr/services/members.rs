@@ -257,9 +257,10 @@ async fn target_for_change(
     Ok((acting, membership, user))
 }
 
-/// Gives the member `member_id` the role `role`. Setting the role they already have
-/// changes nothing and writes no audit event. Sessions continue: every request re-reads
-/// the role, so the new one applies to the member's next request.
+/// Gives the member `member_id` the role `role` and, in the same transaction, ends
+/// their sessions in the organization: they sign in again and work with the new role
+/// from then on (a page left open with the old role's controls cannot act). Setting the
+/// role they already have changes nothing and writes no audit event.
 pub async fn change_role(
     db: &DatabaseConnection,
     invalidator: &Invalidator,
@@ -285,6 +286,7 @@ pub async fn change_role(
         .filter(membership::Column::Id.eq(membership.id))
         .exec(&txn)
         .await?;
+    let ended = end_sessions_in(&txn, org_id, member_id).await?;
     audit::record(
         &txn,
         NewAuditEvent {
@@ -297,6 +299,7 @@ pub async fn change_role(
                 "email": user.email,
                 "from": membership.role.as_str(),
                 "to": role.as_str(),
+                "sessionsEnded": ended,
             }),
             ip,
         },
@@ -304,6 +307,21 @@ pub async fn change_role(
     .await?;
     invalidator.commit(txn, Some(org_id)).await?;
     Ok(())
+}
+
+/// Deletes `member_id`'s sessions in the organization: their next request there is
+/// anonymous. Returns how many ended.
+async fn end_sessions_in(
+    txn: &DatabaseTransaction,
+    org_id: Uuid,
+    member_id: Uuid,
+) -> Result<u64, DbErr> {
+    Ok(session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(member_id))
+        .filter(session::Column::OrgId.eq(org_id))
+        .exec(txn)
+        .await?
+        .rows_affected)
 }
 
 /// Removes the member `member_id` from the organization and, in the same transaction,
@@ -326,12 +344,7 @@ pub async fn remove_member(
     membership::Entity::delete_by_id(membership.id)
         .exec(&txn)
         .await?;
-    let ended = session::Entity::delete_many()
-        .filter(session::Column::UserId.eq(member_id))
-        .filter(session::Column::OrgId.eq(org_id))
-        .exec(&txn)
-        .await?
-        .rows_affected;
+    let ended = end_sessions_in(&txn, org_id, member_id).await?;
     let keys_revoked = keys::revoke_keys_acting_for(&txn, org_id, member_id, &actor, ip).await?;
     audit::record(
         &txn,

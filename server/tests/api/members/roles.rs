@@ -80,6 +80,54 @@ async fn the_last_owner_stays_even_when_two_owners_demote_each_other_at_once() {
 }
 
 #[tokio::test]
+async fn changing_a_members_role_ends_their_sessions_in_that_organization_at_once() {
+    let app = spawn_app().await;
+    let (owner, ada) = ada(&app).await;
+    let mia_id = add_member(&app, &owner, "mia@example.com", Role::Admin).await;
+    let mia_here = Browser::new(&app);
+    mia_here.sign_into("mia@example.com", &owner).await;
+    // Mia also has an organization of her own, open in another browser.
+    let mia_at_home = Browser::new(&app);
+    mia_at_home.login("mia@example.com", PASSWORD).await;
+    let home = mia_at_home.current_user().await.expect("signed in");
+    assert_ne!(home.org.id, owner.org.org_id, "her own organization");
+
+    assert_eq!(ada.change_role(mia_id, "viewer").await.status(), 200);
+    assert!(
+        mia_here.current_user().await.is_none(),
+        "her session in Ada's organization ended"
+    );
+    assert_eq!(
+        mia_here.invite("x@example.com", "viewer").await.status(),
+        401
+    );
+    assert_eq!(
+        mia_at_home.current_user().await.map(|me| me.org.id),
+        Some(home.org.id),
+        "her session elsewhere goes on"
+    );
+    assert!(
+        ada.current_user().await.is_some(),
+        "the Owner stays signed in"
+    );
+    let ended: Vec<audit_event::Model> = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq("member.role_changed"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(ended.len(), 1);
+    assert_eq!(ended[0].data["sessionsEnded"], json!(1));
+
+    mia_here.sign_into("mia@example.com", &owner).await;
+    let me = mia_here.current_user().await.expect("signed in again");
+    assert_eq!(me.org.role, Role::Viewer, "she continues with the new role");
+    assert_eq!(
+        mia_here.invite("x@example.com", "viewer").await.status(),
+        403
+    );
+}
+
+#[tokio::test]
 async fn removing_a_member_ends_their_session_at_once_and_their_keys_stop_working() {
     let app = spawn_app().await;
     let (owner, ada) = ada(&app).await;

@@ -91,6 +91,9 @@ pub fn ChangeRoleDialog(
                 <p class="muted">
                     "Owners manage everything, including other Owners. Admins manage keys and members except Owners. Members use the organization; Viewers only read."
                 </p>
+                <p class="muted" data-testid="role-change-sessions">
+                    "Their sessions in this organization end at once: they sign in again and continue with the new role."
+                </p>
                 <label for="member-role">"Role"</label>
                 <select id="member-role"
                     prop:value=move || role.get().as_str()
