@@ -18,6 +18,10 @@ if ! command -v wrk >/dev/null; then
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wrk
 fi
 OHA_VERSION="1.15.0" # rust-version 1.88: builds on the workspace's 1.95
+if ! command -v valgrind >/dev/null; then
+  log "installing valgrind"
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq valgrind
+fi
 if ! oha --version 2>/dev/null | grep -q "$OHA_VERSION"; then
   log "installing oha $OHA_VERSION (a few minutes, once)"
   CARGO_TARGET_DIR="${KEYWARD_TOOLS_TARGET_DIR:-$HOME/.cache/keyward-tools-target}" \
@@ -132,6 +136,9 @@ for round in $(seq 1 "$ROUNDS"); do
   read -r rps p50 p99 <<<"$(run_wrk "$BASE" /v1/bench/whoami "$AUTH")"
   figure "open_$round" "$rps $p50 $p99"
 done
+
+log "1b. instructions per request under callgrind (repeatable, unlike req/s)"
+figure instructions "$(bench/instructions_v1.sh "$SERVER_BIN" "$KEY" "$RUN_DIR/callgrind")"
 
 log "2. statements during 10,000 warm requests"
 sleep 6 # let the usage flush of the load above pass

@@ -5,7 +5,11 @@
 //! flusher); state that already lives in memory (cache sizes and counters, the change
 //! feed's health, usage not yet written) is read at scrape time.
 
-use std::{net::SocketAddr, sync::OnceLock, time::Duration};
+use std::{
+    net::SocketAddr,
+    sync::OnceLock,
+    time::{Duration, Instant},
+};
 
 use app::ssr::{key_cache::VerifiedKeys, services::usage::UsageMeter};
 use axum::{Router, extract::State, http::StatusCode, routing::get};
@@ -93,11 +97,24 @@ impl AnswerCounter {
 pub struct VerificationTimer(OnceLock<Histogram>);
 
 impl VerificationTimer {
-    pub fn record(&self, elapsed: Duration) {
-        self.0
-            .get_or_init(|| metrics::histogram!(V1_VERIFICATION_SECONDS))
-            .record(elapsed.as_secs_f64());
+    /// The clock is read only when metrics are exported (`KEYWARD_METRICS_ADDR`): with
+    /// nothing to record into, timing every request would be work for nothing.
+    pub fn start(&self) -> Option<Instant> {
+        exporting().then(Instant::now)
     }
+
+    pub fn record(&self, started: Option<Instant>) {
+        if let Some(started) = started {
+            self.0
+                .get_or_init(|| metrics::histogram!(V1_VERIFICATION_SECONDS))
+                .record(started.elapsed().as_secs_f64());
+        }
+    }
+}
+
+/// Whether `/metrics` is served by this process.
+fn exporting() -> bool {
+    matches!(RECORDER.get(), Some(Some(_)))
 }
 
 static RECORDER: OnceLock<Option<PrometheusHandle>> = OnceLock::new();

@@ -9,7 +9,7 @@ use std::{
     time::Duration,
 };
 
-use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, TransactionTrait,
@@ -104,8 +104,11 @@ pub struct UsageMeter {
     pending: Arc<Mutex<Pending>>,
 }
 
+/// The start of `at`'s UTC hour (counted on every `/v1` request: whole-second
+/// arithmetic, cheaper than chrono's general rounding).
 pub fn hour_of(at: DateTime<Utc>) -> DateTime<Utc> {
-    at.duration_trunc(TimeDelta::hours(1)).unwrap_or(at)
+    let seconds = at.timestamp();
+    DateTime::from_timestamp(seconds - seconds.rem_euclid(3600), 0).unwrap_or(at)
 }
 
 impl UsageMeter {
@@ -280,6 +283,23 @@ async fn write(db: &DatabaseConnection, batch: &Pending) -> Result<Flushed, DbEr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::{DurationRound, TimeDelta};
+
+    #[test]
+    fn the_hour_of_an_instant_is_its_utc_hour_start() {
+        for at in [
+            "2026-11-29T16:59:59.999Z",
+            "2026-11-29T17:00:00Z",
+            "1969-12-31T23:30:00Z",
+        ] {
+            let at: DateTime<Utc> = at.parse().unwrap();
+            assert_eq!(
+                hour_of(at),
+                at.duration_trunc(TimeDelta::hours(1)).unwrap(),
+                "{at}"
+            );
+        }
+    }
 
     fn subject() -> UsageSubject {
         UsageSubject {

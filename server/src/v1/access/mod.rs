@@ -7,7 +7,7 @@ mod authenticate;
 mod bearer;
 mod caller;
 
-use std::{net::IpAddr, sync::Arc, time::Instant};
+use std::{net::IpAddr, sync::Arc};
 
 use app::{
     model::key_allows,
@@ -93,9 +93,9 @@ async fn guarded(guard: &Guard, lookup: Lookup<'_>, mut request: Request, next: 
     };
     // One wall-clock reading serves the whole request (expiry, usage hour, last use).
     let now = Utc::now();
-    let started = Instant::now();
+    let started = guard.verification.start();
     let verified = authenticate(app, token, ip, now).await;
-    guard.verification.record(started.elapsed());
+    guard.verification.record(started);
     let verified = match verified {
         Ok(verified) => verified,
         Err(refusal) => return refusal,
