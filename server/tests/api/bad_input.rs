@@ -6,14 +6,15 @@
 //! `key_admin::bad_input_is_refused_with_422_and_nothing_is_written` and
 //! `v1::errors::body_errors_use_the_api_shape_and_write_nothing`.)
 
-use app::{
-    error::AppError,
-    model::{Mode, Scope},
-    ssr::services::keys::{Expiry, NewKey},
-};
+use app::{error::AppError, model::Mode};
 use serde_json::{Value, json};
 
-use crate::{browser::Browser, helpers::spawn_app, snapshot::every_row, v1::owner};
+use crate::{
+    browser::Browser,
+    helpers::{key_with_every_scope, spawn_app},
+    snapshot::every_row,
+    v1::owner,
+};
 
 enum Sent {
     Json(Value),
@@ -29,14 +30,7 @@ async fn every_form_refuses_bad_input_with_a_clear_4xx_and_writes_nothing() {
         .issue_key(
             ada.org.org_id,
             ada.org.owner_id,
-            NewKey {
-                name: "target".to_owned(),
-                description: None,
-                mode: Mode::Live,
-                scopes: vec![Scope::All],
-                workspace_slug: None,
-                expiry: Expiry::InDays(30),
-            },
+            key_with_every_scope("target", Mode::Live),
         )
         .await
         .unwrap()

@@ -3,19 +3,19 @@
 //! so trusting 127.0.0.1/32 turns it into "our proxy".
 
 use app::{
-    model::{LoginOutcome, Mode, Plan, Scope},
+    model::{LoginOutcome, Mode, Plan},
     ssr::{
         entities::audit_event,
         services::{
             audit::Actor,
-            keys::{self, Expiry, KeyChanges, NewKey},
+            keys::{self, KeyChanges},
         },
     },
 };
 use reqwest::Method;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use crate::helpers::{TestApp, spawn_app_with};
+use crate::helpers::{TestApp, key_with_every_scope, spawn_app_with};
 
 const PASSWORD: &str = "correct horse battery staple";
 const TRUST_LOCALHOST: (&str, &str) = ("KEYWARD_TRUSTED_PROXIES", "127.0.0.1/32");
@@ -29,14 +29,7 @@ async fn key_allowing(app: &TestApp, allowed: &str) -> String {
         .issue_key(
             owner.org.org_id,
             owner.org.owner_id,
-            NewKey {
-                name: "behind a proxy".into(),
-                description: None,
-                mode: Mode::Live,
-                scopes: vec![Scope::All],
-                workspace_slug: None,
-                expiry: Expiry::InDays(30),
-            },
+            key_with_every_scope("behind a proxy", Mode::Live),
         )
         .await
         .expect("key issued");

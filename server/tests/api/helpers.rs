@@ -220,6 +220,19 @@ impl Drop for TestApp {
     }
 }
 
+/// A key with every scope in the default workspace, expiring in 30 days: what most
+/// tests issue.
+pub fn key_with_every_scope(name: &str, mode: Mode) -> NewKey {
+    NewKey {
+        name: name.to_owned(),
+        description: None,
+        mode,
+        scopes: vec![Scope::All],
+        workspace_slug: None,
+        expiry: Expiry::InDays(30),
+    }
+}
+
 pub struct Owner {
     pub org: CreatedOrganization,
 }

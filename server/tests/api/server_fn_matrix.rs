@@ -8,14 +8,10 @@
 //!   changes and reads nothing.
 
 use app::{
-    model::{CreatedInvitation, Mode, Plan, Role, Scope},
+    model::{CreatedInvitation, Mode, Plan, Role},
     ssr::{
         entities::workspace,
-        services::{
-            audit::Actor,
-            keys::{Expiry, NewKey},
-            workspaces,
-        },
+        services::{audit::Actor, workspaces},
     },
 };
 use reqwest::Response;
@@ -25,7 +21,7 @@ use uuid::Uuid;
 
 use crate::{
     browser::Browser,
-    helpers::{Owner, TestApp, spawn_app},
+    helpers::{Owner, TestApp, key_with_every_scope, spawn_app},
     snapshot::every_row,
     v1::{PASSWORD, add_member},
 };
@@ -216,14 +212,7 @@ impl<'app> Organization<'app> {
             .issue_key(
                 self.owner.org.org_id,
                 self.owner.org.owner_id,
-                NewKey {
-                    name: format!("target of cell {cell}"),
-                    description: None,
-                    mode: Mode::Live,
-                    scopes: vec![Scope::All],
-                    workspace_slug: None,
-                    expiry: Expiry::InDays(30),
-                },
+                key_with_every_scope(&format!("target of cell {cell}"), Mode::Live),
             )
             .await
             .expect("key issued")

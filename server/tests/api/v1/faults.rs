@@ -16,10 +16,7 @@ use app::{
     model::{Mode, Scope},
     ssr::{
         keys::format,
-        services::{
-            audit::Actor,
-            keys::{self, Expiry, NewKey},
-        },
+        services::{audit::Actor, keys},
     },
 };
 use reqwest::Method;
@@ -29,7 +26,7 @@ use tokio::{
 };
 
 use super::{INVALID_TOKEN, call, key, owner, whoami_until};
-use crate::helpers::{Backend, TestDatabase, backend, spawn_app_on};
+use crate::helpers::{Backend, TestDatabase, backend, key_with_every_scope, spawn_app_on};
 
 /// Forwards connections to PostgreSQL until cut; while cut it closes every open
 /// connection and refuses new ones (accepted, then closed at once).
@@ -111,14 +108,7 @@ async fn with_the_database_cut_away_v1_fails_closed_and_recovers_by_itself() {
         .issue_key(
             ada.org.org_id,
             ada.org.owner_id,
-            NewKey {
-                name: "to revoke".into(),
-                description: None,
-                mode: Mode::Live,
-                scopes: vec![Scope::All],
-                workspace_slug: None,
-                expiry: Expiry::InDays(30),
-            },
+            key_with_every_scope("to revoke", Mode::Live),
         )
         .await
         .unwrap();

@@ -2,11 +2,8 @@
 //! after the request was verified still stops the write.
 
 use app::{
-    model::{Mode, Scope},
-    ssr::{
-        entities::{api_key, client, webhook},
-        services::keys::{Expiry, NewKey},
-    },
+    model::Mode,
+    ssr::entities::{api_key, client, webhook},
 };
 use chrono::Utc;
 use reqwest::Method;
@@ -14,7 +11,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, sea_query::
 use serde_json::json;
 
 use super::{INVALID_TOKEN, call, owner};
-use crate::helpers::spawn_app;
+use crate::helpers::{key_with_every_scope, spawn_app};
 
 #[tokio::test]
 async fn a_write_whose_key_was_revoked_after_verification_is_refused_and_writes_nothing() {
@@ -25,14 +22,7 @@ async fn a_write_whose_key_was_revoked_after_verification_is_refused_and_writes_
         .issue_key(
             ada.org.org_id,
             ada.org.owner_id,
-            NewKey {
-                name: "writer".into(),
-                description: None,
-                mode: Mode::Test,
-                scopes: vec![Scope::All],
-                workspace_slug: None,
-                expiry: Expiry::InDays(30),
-            },
+            key_with_every_scope("writer", Mode::Test),
         )
         .await
         .unwrap();
