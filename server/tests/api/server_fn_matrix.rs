@@ -412,3 +412,26 @@ const READ_ONLY: [&str; 12] = [
     "/api/members_overview",
     "/api/workspaces_view",
 ];
+
+#[test]
+fn architecture_lists_every_server_function_and_no_other() {
+    let text = include_str!("../../../ARCHITECTURE.md");
+    let mut listed: Vec<&str> = text
+        .match_indices("`/api/")
+        .filter_map(|(at, _)| {
+            let path = &text[at + 1..];
+            path.find('`').map(|end| &path[..end])
+        })
+        .collect();
+    listed.sort_unstable();
+    listed.dedup();
+    let mut registered: Vec<&str> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path)
+        .collect();
+    registered.sort_unstable();
+    registered.dedup();
+    assert_eq!(
+        listed, registered,
+        "ARCHITECTURE.md's server-function table and the registered server functions"
+    );
+}
