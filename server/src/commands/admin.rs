@@ -30,6 +30,9 @@ fn read_password_line(input: impl BufRead) -> Result<String, String> {
 }
 
 pub async fn run(command: AdminCommand, config: Config) -> Result<(), String> {
+    let db = connect_and_migrate(&config)
+        .await
+        .map_err(|err| err.to_string())?;
     match command {
         AdminCommand::CreateOwner {
             org_name,
@@ -37,9 +40,6 @@ pub async fn run(command: AdminCommand, config: Config) -> Result<(), String> {
             plan,
         } => {
             let password = read_password_line(std::io::stdin().lock())?;
-            let db = connect_and_migrate(&config)
-                .await
-                .map_err(|err| err.to_string())?;
             let new = NewOrganization {
                 org_name,
                 owner_email: email,
@@ -63,9 +63,6 @@ pub async fn run(command: AdminCommand, config: Config) -> Result<(), String> {
             email,
             role,
         } => {
-            let db = connect_and_migrate(&config)
-                .await
-                .map_err(|err| err.to_string())?;
             let org = organization_by_slug(&db, &org_slug).await?;
             let email = accounts::normalize_email(&email);
             if accounts::find_user_by_email(&db, &email)
@@ -104,9 +101,6 @@ pub async fn run(command: AdminCommand, config: Config) -> Result<(), String> {
             email,
             role,
         } => {
-            let db = connect_and_migrate(&config)
-                .await
-                .map_err(|err| err.to_string())?;
             let org = organization_by_slug(&db, &org_slug).await?;
             let pepper = &config.key_pepper;
             let hasher =
