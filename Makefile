@@ -19,9 +19,9 @@ run: tools build
 dev: tools
 	cargo leptos watch
 
-## build: release server + optimised WASM bundle into target/site
+## build: release server + optimised WASM bundle into target/site, with brotli and gzip copies
 build: tools
-	cargo leptos build --release
+	cargo leptos build --release --precompress
 
 ## test: everything CI runs
 test: tools system node fmt-check clippy test-rust build api-schema e2e

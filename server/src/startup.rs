@@ -27,11 +27,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tokio_util::task::TaskTracker;
-use tower_http::{
-    limit::RequestBodyLimitLayer,
-    services::{ServeDir, ServeFile},
-    trace::TraceLayer,
-};
+use tower_http::{limit::RequestBodyLimitLayer, services::ServeFile, trace::TraceLayer};
 use tower_sessions::{
     ExpiredDeletion, Expiry, SessionManagerLayer,
     cookie::{SameSite, time::Duration as CookieDuration},
@@ -39,7 +35,9 @@ use tower_sessions::{
 
 use crate::{
     config::{Config, Environment},
-    http::{client_ip, csrf, health, page_guard, security_headers, session_keep_alive},
+    http::{
+        bundle::Bundle, client_ip, csrf, health, page_guard, security_headers, session_keep_alive,
+    },
     metrics,
     session_store::DbSessionStore,
     v1,
@@ -69,6 +67,8 @@ pub enum StartupError {
     Pepper(#[from] InvalidPepper),
     #[error(transparent)]
     Mail(#[from] MailError),
+    #[error("cannot read the built bundle: {0}")]
+    Bundle(#[source] std::io::Error),
 }
 
 pub struct Application {
@@ -100,11 +100,11 @@ pub async fn connect_and_migrate(config: &Config) -> Result<DatabaseConnection, 
     Ok(db)
 }
 
-fn leptos_options(config: &Config, address: SocketAddr) -> LeptosOptions {
+fn leptos_options(config: &Config, address: SocketAddr, bundle: &Bundle) -> LeptosOptions {
     LeptosOptions::builder()
         .output_name(SITE_OUTPUT_NAME)
         .site_root(config.site_root.to_string_lossy().into_owned())
-        .site_pkg_dir(config.site_pkg_dir.clone())
+        .site_pkg_dir(bundle.app_dir())
         .site_addr(address)
         .env(match config.environment {
             Environment::Production => Env::PROD,
@@ -223,10 +223,17 @@ impl Application {
             ),
         }
         log_api_settings(&config, feed.mode);
+        let bundle = Bundle::read(
+            &config.site_root,
+            &config.site_pkg_dir,
+            SITE_OUTPUT_NAME,
+            !config.bundle_rebuilt_while_serving,
+        )
+        .map_err(StartupError::Bundle)?;
         let background = TaskTracker::new();
         let state = AppState::new(SharedState {
             db: db.clone(),
-            leptos_options: leptos_options(&config, address),
+            leptos_options: leptos_options(&config, address, &bundle),
             sessions: Arc::new(config.sessions),
             passwords: passwords.clone(),
             login_throttle: login_throttle.clone(),
@@ -241,7 +248,7 @@ impl Application {
         });
         let store = DbSessionStore::new(db.clone());
         spawn_housekeeping(store.clone(), login_throttle, rate_limits);
-        let router = router(&config, state, store);
+        let router = router(&config, state, store, &bundle);
         let metrics_address = match config.metrics_addr {
             Some(addr) => Some(
                 metrics::serve(addr, verified_keys.clone(), usage.clone())
@@ -339,14 +346,18 @@ impl Application {
     }
 }
 
-fn router(config: &Config, state: AppState, store: DbSessionStore) -> Router {
+fn router(config: &Config, state: AppState, store: DbSessionStore, bundle: &Bundle) -> Router {
     let routes = generate_route_list(App);
     let leptos_options = state.leptos_options.clone();
+    let stylesheet = bundle.stylesheet_href();
+    let page_stylesheet = stylesheet.clone();
     let site = security_headers::for_pages(security_headers::uncached(
         Router::new()
-            .leptos_routes(&state, routes, move || app::shell(leptos_options.clone()))
+            .leptos_routes(&state, routes, move || {
+                app::shell(leptos_options.clone(), page_stylesheet.clone())
+            })
             .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
-                app::shell,
+                move |options| app::shell(options, stylesheet.clone()),
             ))
             .layer(middleware::from_fn_with_state(
                 state.clone(),
@@ -371,7 +382,7 @@ fn router(config: &Config, state: AppState, store: DbSessionStore) -> Router {
             .route("/readyz", get(health::readyz))
             .nest("/v1", v1::router(state.clone()))
             .with_state(state)
-            .merge(static_files(config))
+            .merge(static_files(config, bundle))
             .merge(site),
         config.uses_https(),
     )
@@ -388,20 +399,9 @@ fn router(config: &Config, state: AppState, store: DbSessionStore) -> Router {
 /// The built bundle (JS, WASM, CSS) and the favicon, served outside the session layer:
 /// a page load fetches several of them, and none needs a session or should write one.
 /// Other files under the site root still reach the Leptos fallback.
-fn static_files(config: &Config) -> Router {
-    let root = &config.site_root;
-    let mut files =
-        Router::new().route_service("/favicon.ico", ServeFile::new(root.join("favicon.ico")));
-    let pkg_dir = config.site_pkg_dir.trim_matches('/');
-    if !pkg_dir.is_empty() {
-        files = files.nest_service(
-            &format!("/{pkg_dir}"),
-            ServeDir::new(root.join(pkg_dir))
-                .precompressed_br()
-                .precompressed_gzip(),
-        );
-    }
-    security_headers::for_pages(files)
+fn static_files(config: &Config, bundle: &Bundle) -> Router {
+    let favicon = ServeFile::new(config.site_root.join("favicon.ico"));
+    security_headers::for_pages(bundle.router().route_service("/favicon.ico", favicon))
 }
 
 /// Invitation links carry their token in the path: it stays out of the logs.

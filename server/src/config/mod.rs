@@ -63,6 +63,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub site_root: PathBuf,
     pub site_pkg_dir: String,
+    /// Run by `cargo leptos watch`, which rebuilds the bundle under a running server:
+    /// the bundle is then served at its plain, revalidated addresses.
+    pub bundle_rebuilt_while_serving: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -153,6 +156,13 @@ impl Config {
                 )
             })
             .transpose()?;
+        let site_pkg_dir = lookup("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".to_owned());
+        if site_pkg_dir.trim_matches('/').is_empty() {
+            return Err(invalid(
+                "LEPTOS_SITE_PKG_DIR",
+                "must name a directory under the site root",
+            ));
+        }
         let key_prefix = lookup("KEYWARD_KEY_PREFIX").unwrap_or_else(|| "kw".to_owned());
         validate_key_prefix(&key_prefix)?;
 
@@ -249,7 +259,8 @@ impl Config {
             site_root: PathBuf::from(
                 lookup("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()),
             ),
-            site_pkg_dir: lookup("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".to_owned()),
+            site_pkg_dir,
+            bundle_rebuilt_while_serving: lookup("LEPTOS_WATCH").is_some(),
         })
     }
 

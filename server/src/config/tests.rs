@@ -161,3 +161,14 @@ fn password_hashing_leaves_cores_to_the_api_by_default_and_is_bounded() {
         );
     }
 }
+
+#[test]
+fn the_bundle_directory_must_be_named_and_watch_mode_is_noticed() {
+    for empty in ["", "/"] {
+        let err = config_from(&[PEPPER, ("LEPTOS_SITE_PKG_DIR", empty)]).unwrap_err();
+        assert!(err.to_string().contains("LEPTOS_SITE_PKG_DIR"), "{err}");
+    }
+    assert!(!config_from(&[PEPPER]).unwrap().bundle_rebuilt_while_serving);
+    let watched = config_from(&[PEPPER, ("LEPTOS_WATCH", "ON")]).unwrap();
+    assert!(watched.bundle_rebuilt_while_serving);
+}

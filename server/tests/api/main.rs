@@ -10,6 +10,7 @@ mod snapshot;
 mod audit_log;
 mod bad_input;
 mod billing;
+mod bundle;
 mod cli;
 mod client_address;
 mod csrf;
