@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use server_fn::{
+    Bytes, Encodes,
     codec::JsonEncoding,
     error::{FromServerFnError, ServerFnErrorErr},
 };
@@ -58,7 +59,8 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        let error = match value {
+        match value {
+            // Arguments that do not decode are the client's fault: 422, not 500.
             ServerFnErrorErr::Args(_)
             | ServerFnErrorErr::MissingArg(_)
             | ServerFnErrorErr::Deserialization(_) => {
@@ -66,10 +68,20 @@ impl FromServerFnError for AppError {
             }
             ServerFnErrorErr::Request(_) => AppError::Unavailable,
             _ => AppError::Internal,
-        };
-        // On the server, arguments that do not decode are the client's fault: 422, not 500.
+        }
+    }
+
+    /// Every error a server function returns is encoded here, on the server inside the
+    /// call's reactive owner: the one place that gives the response the error's status,
+    /// so no return path can forget it.
+    fn ser(&self) -> Bytes {
         #[cfg(feature = "ssr")]
-        let error = crate::ssr::boundary::fail(error);
-        error
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+            && let Ok(status) = http::StatusCode::from_u16(self.status_code())
+        {
+            response.set_status(status);
+        }
+        <JsonEncoding as Encodes<Self>>::encode(self)
+            .unwrap_or_else(|_| Bytes::from_static(br#""Internal""#))
     }
 }

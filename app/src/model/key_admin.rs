@@ -105,7 +105,7 @@ pub struct CreatedKey {
     pub secret: String,
 }
 
-/// "Expires in 5 days", "Expired", "Never expires", or the date.
+/// "Expires in 5 days", "Expired", "Never expires", or "Expires Mar 3, 2027".
 pub fn expiry_label(expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> (String, bool) {
     match expires_at {
         None => ("Never expires".to_owned(), false),
@@ -120,7 +120,7 @@ pub fn expiry_label(expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> (S
                 };
                 (text, true)
             } else {
-                (at.format("%b %-d, %Y").to_string(), false)
+                (format!("Expires {}", at.format("%b %-d, %Y")), false)
             }
         }
     }
@@ -143,7 +143,9 @@ mod tests {
             expiry_label(Some(now + Duration::days(5) + Duration::hours(1)), now),
             ("Expires in 5 days".into(), true)
         );
-        assert!(!expiry_label(Some(now + Duration::days(30)), now).1);
+        let (later, warns) = expiry_label(Some(now + Duration::days(30)), now);
+        assert!(!warns);
+        assert!(later.starts_with("Expires "), "{later}");
     }
 
     #[test]

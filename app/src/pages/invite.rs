@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::{
-    components::{format::duration_words, password_input::PasswordInput},
+    components::{format::duration_words, notices::FormError, password_input::PasswordInput},
     error::AppError,
     model::{AcceptOutcome, InvitationPreview},
 };
@@ -26,18 +26,13 @@ pub async fn preview_invitation(token: String) -> Result<InvitationPreview, AppE
 
     let state = boundary::state()?;
     let session = boundary::session().await?;
-    let lookup = invitations::look_up(&state.db, &state.keys.hasher, &token, chrono::Utc::now())
-        .await
-        .map_err(boundary::database_error)?;
+    let lookup =
+        invitations::look_up(&state.db, &state.keys.hasher, &token, chrono::Utc::now()).await?;
     Ok(match lookup {
         Lookup::Open(open) => {
             let OpenInvitation { invitation, org } = *open;
-            let existing = accounts::find_user_by_email(&state.db, &invitation.email)
-                .await
-                .map_err(boundary::database_error)?;
-            let signed_in = session::signed_in_user_id(&state, &session)
-                .await
-                .map_err(boundary::session_error)?;
+            let existing = accounts::find_user_by_email(&state.db, &invitation.email).await?;
+            let signed_in = session::signed_in_user_id(&state, &session).await?;
             InvitationPreview::Open {
                 org_name: org.name,
                 email: invitation.email,
@@ -69,9 +64,7 @@ pub async fn accept_invitation(
 
     let state = boundary::state()?;
     let session = boundary::session().await?;
-    let signed_in_as = session::signed_in_user_id(&state, &session)
-        .await
-        .map_err(boundary::session_error)?;
+    let signed_in_as = session::signed_in_user_id(&state, &session).await?;
     let acceptance = invitations::accept(
         &state,
         &token,
@@ -82,12 +75,9 @@ pub async fn accept_invitation(
         signed_in_as,
         boundary::client_ip().await,
     )
-    .await
-    .map_err(boundary::invitation_error)?;
+    .await?;
     if let Some((user_id, org_id)) = acceptance.joined {
-        session::establish(&session, user_id, org_id)
-            .await
-            .map_err(boundary::session_error)?;
+        session::establish(&session, user_id, org_id).await?;
     }
     Ok(acceptance.outcome)
 }
@@ -200,7 +190,7 @@ fn AcceptForm(token: String, account_exists: bool, signed_in_as_invitee: bool) -
         <ActionForm action=accept attr:class="form" attr:aria-label="Accept the invitation">
             <input type="hidden" name="token" value=token/>
             {fields}
-            {move || message().map(|text| view! { <p class="form-error" role="alert">{text}</p> })}
+            <FormError problem=Signal::derive(message)/>
             <button type="submit" class="btn btn-primary" disabled=move || accept.pending().get()>
                 {button}
             </button>

@@ -2,7 +2,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
-use crate::{components::password_input::PasswordInput, error::AppError, model::LoginOutcome};
+use crate::{
+    components::{notices::FormError, password_input::PasswordInput},
+    error::AppError,
+    model::LoginOutcome,
+};
 
 /// Signs in with e-mail and password. Wrong credentials and throttling are outcomes
 /// (HTTP 200), not errors: they are expected, and the UI shows them as messages.
@@ -11,7 +15,7 @@ pub async fn login(email: String, password: String) -> Result<LoginOutcome, AppE
     use crate::ssr::{
         auth::session,
         boundary,
-        services::authentication::{self, Authentication, AuthenticationError},
+        services::authentication::{self, Authentication},
     };
 
     let state = boundary::state()?;
@@ -19,17 +23,14 @@ pub async fn login(email: String, password: String) -> Result<LoginOutcome, AppE
     let ip = boundary::client_ip().await;
     match authentication::authenticate(&state, &email, password, ip).await {
         Ok(Authentication::Authenticated { user, org_id }) => {
-            session::establish(&session, user.id, org_id)
-                .await
-                .map_err(boundary::session_error)?;
+            session::establish(&session, user.id, org_id).await?;
             Ok(LoginOutcome::SignedIn)
         }
         Ok(Authentication::InvalidCredentials) => Ok(LoginOutcome::InvalidCredentials),
         Ok(Authentication::Throttled { retry_after }) => Ok(LoginOutcome::Throttled {
             retry_after_seconds: retry_after.as_secs().max(1),
         }),
-        Err(AuthenticationError::Database(err)) => Err(boundary::database_error(err)),
-        Err(AuthenticationError::Password(err)) => Err(boundary::password_error(err)),
+        Err(err) => Err(err.into()),
     }
 }
 
@@ -69,7 +70,7 @@ pub fn LoginPage() -> impl IntoView {
                     <input id="email" name="email" type="email" autocomplete="username" required/>
                     <label for="password">"Password"</label>
                     <PasswordInput id="password" name="password" autocomplete="current-password"/>
-                    {move || message().map(|text| view! { <p class="form-error" role="alert">{text}</p> })}
+                    <FormError problem=Signal::derive(message)/>
                     <button type="submit" class="btn btn-primary" disabled=move || login.pending().get()>
                         "Sign in"
                     </button>

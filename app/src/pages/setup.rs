@@ -2,7 +2,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use crate::{components::password_input::PasswordInput, error::AppError, model::SetupOutcome};
+use crate::{
+    components::{notices::FormError, password_input::PasswordInput},
+    error::AppError,
+    model::SetupOutcome,
+};
 
 /// First-run setup: creates the organization (plan Business) and its Owner, then signs
 /// the Owner in. Only the token printed at start-up opens it, once.
@@ -29,16 +33,12 @@ pub async fn complete_setup(
     let state = boundary::state()?;
     let mut gate = state.setup_gate.hold().await;
     if !gate.accepts(&token) {
-        return Err(boundary::fail(AppError::NotFound));
+        return Err(AppError::NotFound);
     }
-    if accounts::count_organizations(&state.db)
-        .await
-        .map_err(boundary::database_error)?
-        > 0
-    {
+    if accounts::count_organizations(&state.db).await? > 0 {
         // Someone used the admin CLI meanwhile: this instance is set up.
         gate.close();
-        return Err(boundary::fail(AppError::NotFound));
+        return Err(AppError::NotFound);
     }
     if password != password_confirmation {
         return Ok(SetupOutcome::Rejected {
@@ -60,17 +60,15 @@ pub async fn complete_setup(
             gate.close();
             tracing::info!(org = %created.slug, "first-run setup completed");
             let session = boundary::session().await?;
-            session::establish(&session, created.owner_id, created.org_id)
-                .await
-                .map_err(boundary::session_error)?;
+            session::establish(&session, created.owner_id, created.org_id).await?;
             Ok(SetupOutcome::Completed)
         }
         Err(OnboardingError::Invalid(message)) => Ok(SetupOutcome::Rejected { message }),
         Err(OnboardingError::EmailTaken(_)) => Ok(SetupOutcome::Rejected {
             message: "A user with this e-mail already exists.".to_owned(),
         }),
-        Err(OnboardingError::Database(err)) => Err(boundary::database_error(err)),
-        Err(OnboardingError::Password(err)) => Err(boundary::password_error(err)),
+        Err(OnboardingError::Database(err)) => Err(err.into()),
+        Err(OnboardingError::Password(err)) => Err(err.into()),
     }
 }
 
@@ -116,7 +114,7 @@ pub fn SetupPage() -> impl IntoView {
                         name="password_confirmation"
                         autocomplete="new-password"
                     />
-                    {move || message().map(|text| view! { <p class="form-error" role="alert">{text}</p> })}
+                    <FormError problem=Signal::derive(message)/>
                     <button type="submit" class="btn btn-primary" disabled=move || setup.pending().get()>
                         "Create organization"
                     </button>

@@ -6,6 +6,7 @@ pub mod boundary;
 pub mod client_ip;
 pub mod db;
 pub mod entities;
+pub mod errors;
 pub mod key_cache;
 pub mod keys;
 pub mod mail;

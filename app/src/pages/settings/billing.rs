@@ -5,7 +5,11 @@ use leptos::prelude::*;
 
 use super::PageHeader;
 use crate::{
-    components::{dialog::Modal, format::thousands},
+    components::{
+        dialog::{CancelButton, Modal},
+        format::thousands,
+        notices::FormError,
+    },
     error::AppError,
     model::{BillingOverview, Plan, UsageCounts},
 };
@@ -19,9 +23,7 @@ pub async fn load_billing_overview() -> Result<BillingOverview, AppError> {
 
     let (state, _, current) = boundary::require_user().await?;
     let (period_start, live, test) =
-        billing::month_usage(&state.db, current.org.id, chrono::Utc::now())
-            .await
-            .map_err(boundary::database_error)?;
+        billing::month_usage(&state.db, current.org.id, chrono::Utc::now()).await?;
     let quotas = state.rate_limits.settings();
     Ok(BillingOverview {
         plan: current.org.plan,
@@ -42,15 +44,12 @@ pub async fn load_billing_overview() -> Result<BillingOverview, AppError> {
 pub async fn change_plan(plan: Plan) -> Result<(), AppError> {
     use crate::{
         model::Role,
-        ssr::{
-            boundary,
-            services::billing::{self, BillingError},
-        },
+        ssr::{boundary, services::billing},
     };
 
     let (state, _, current) = boundary::require_user().await?;
     if current.membership.role != Role::Owner {
-        return Err(boundary::fail(AppError::Forbidden));
+        return Err(AppError::Forbidden);
     }
     billing::change_plan(
         &state.db,
@@ -60,14 +59,7 @@ pub async fn change_plan(plan: Plan) -> Result<(), AppError> {
         current.actor(),
         boundary::client_ip().await,
     )
-    .await
-    .map_err(|err| match err {
-        BillingError::NoSuchOrganization => boundary::fail(AppError::NotFound),
-        BillingError::Conflict => boundary::fail(AppError::Conflict(
-            "The plan was changed at the same time. Reload and try again.".to_owned(),
-        )),
-        BillingError::Database(err) => boundary::database_error(err),
-    })?;
+    .await?;
     Ok(())
 }
 
@@ -139,7 +131,7 @@ fn Plans(overview: BillingOverview) -> impl IntoView {
             <h2 id="plans-heading">"Plan"</h2>
             <p class="plan-current" data-testid="current-plan">{current.label()}</p>
             <div class="table-wrap">
-                <table class="table">
+                <table class="table table-cards">
                     <caption class="visually-hidden">"What each plan includes"</caption>
                     <thead>
                         <tr>
@@ -160,15 +152,16 @@ fn Plans(overview: BillingOverview) -> impl IntoView {
                                 let limits = plan.limits();
                                 let is_current = current == plan;
                                 let dash = || "—".to_owned();
+                                let requests_label = format!("Requests / {}", overview.rate_window_label());
                                 view! {
                                     <tr class:current=is_current data-testid="plan-row" data-plan=plan.as_str()>
                                         <th scope="row">
                                             {plan.label()}
                                             {is_current.then_some(view! { " " <span class="pill pill-info">"Current"</span> })}
                                         </th>
-                                        <td>{if limits.api_access { "Yes" } else { "No" }}</td>
-                                        <td>{if limits.api_access { limit_text(limits.max_active_keys) } else { dash() }}</td>
-                                        <td>{overview.requests_allowed(plan).map_or_else(dash, thousands)}</td>
+                                        <td data-label="API access">{if limits.api_access { "Yes" } else { "No" }}</td>
+                                        <td data-label="Active keys">{if limits.api_access { limit_text(limits.max_active_keys) } else { dash() }}</td>
+                                        <td data-label=requests_label>{overview.requests_allowed(plan).map_or_else(dash, thousands)}</td>
                                         {overview.can_change_plan.then(|| view! {
                                             <td>
                                                 {(!is_current).then(|| view! {
@@ -200,20 +193,7 @@ fn Plans(overview: BillingOverview) -> impl IntoView {
 
 #[component]
 fn SwitchPlanDialog(current: Plan, choosing: RwSignal<Option<Plan>>) -> impl IntoView {
-    let open = RwSignal::new(false);
     let switch = ServerAction::<ChangePlan>::new();
-    // Written only on a real change, so the two effects cannot wake each other forever.
-    Effect::new(move |_| {
-        let wanted = choosing.with(Option::is_some);
-        if open.get_untracked() != wanted {
-            open.set(wanted);
-        }
-    });
-    Effect::new(move |_| {
-        if !open.get() && choosing.with_untracked(Option::is_some) {
-            choosing.set(None);
-        }
-    });
     Effect::new(move |_| {
         if let Some(Ok(())) = switch.value().get() {
             // A full reload: the header, the gating of every page and the limits follow the plan.
@@ -235,18 +215,18 @@ fn SwitchPlanDialog(current: Plan, choosing: RwSignal<Option<Plan>>) -> impl Int
         })
     };
     view! {
-        <Modal open labelled_by="switch-plan-title" test_id="switch-plan-dialog">
+        <Modal target=choosing labelled_by="switch-plan-title" test_id="switch-plan-dialog">
             <div class="dialog-form">
                 <h2 id="switch-plan-title">
                     "Switch to "{move || choosing.get().map(Plan::label).unwrap_or_default()}"?"
                 </h2>
                 <p>{consequence}</p>
                 <p class="muted">"No payment is taken: Keyward has no payment provider yet. The switch is recorded in the audit log."</p>
-                {move || switch.value().get().and_then(Result::err).map(|err| view! {
-                    <p class="form-error" role="alert">{err.to_string()}</p>
-                })}
+                <FormError problem=Signal::derive(move || {
+                    switch.value().get().and_then(Result::err).map(|err| err.to_string())
+                })/>
                 <div class="dialog-actions">
-                    <button type="button" class="btn btn-secondary" on:click=move |_| open.set(false)>"Cancel"</button>
+                    <CancelButton target=choosing/>
                     <button
                         type="button"
                         class="btn btn-primary"

@@ -19,15 +19,10 @@ pub async fn current_user() -> Result<Option<SignedInUser>, AppError> {
 
     let state = boundary::state()?;
     let session = boundary::session().await?;
-    let Some(current) = session::current_user(&state, &session)
-        .await
-        .map_err(boundary::session_error)?
-    else {
+    let Some(current) = session::current_user(&state, &session).await? else {
         return Ok(None);
     };
-    let organizations = accounts::organizations_of(&state.db, current.user.id)
-        .await
-        .map_err(boundary::database_error)?;
+    let organizations = accounts::organizations_of(&state.db, current.user.id).await?;
     let other_orgs = organizations
         .into_iter()
         .filter(|(_, org)| org.id != current.org.id)
@@ -60,15 +55,11 @@ pub async fn switch_organization(slug: String) -> Result<(), AppError> {
 
     let (state, session, current) = boundary::require_user().await?;
     let target = accounts::organizations_of(&state.db, current.user.id)
-        .await
-        .map_err(boundary::database_error)?
+        .await?
         .into_iter()
         .find(|(_, org)| org.slug == slug)
-        .ok_or_else(|| boundary::fail(AppError::NotFound))?;
-    session
-        .insert(ORG_ID, target.1.id)
-        .await
-        .map_err(|err| boundary::session_error(err.into()))?;
+        .ok_or(AppError::NotFound)?;
+    session.insert(ORG_ID, target.1.id).await?;
     Ok(())
 }
 
@@ -83,10 +74,7 @@ pub async fn logout() -> Result<(), AppError> {
 
     let state = boundary::state()?;
     let session = boundary::session().await?;
-    if let Some(current) = session::current_user(&state, &session)
-        .await
-        .map_err(boundary::session_error)?
-    {
+    if let Some(current) = session::current_user(&state, &session).await? {
         audit::record(
             &state.db,
             NewAuditEvent {
@@ -99,13 +87,9 @@ pub async fn logout() -> Result<(), AppError> {
                 ip: boundary::client_ip().await,
             },
         )
-        .await
-        .map_err(boundary::database_error)?;
+        .await?;
     }
-    session
-        .flush()
-        .await
-        .map_err(|err| boundary::session_error(err.into()))?;
+    session.flush().await?;
     Ok(())
 }
 

@@ -5,20 +5,13 @@ use leptos::prelude::*;
 
 use super::PageHeader;
 use crate::{
-    components::dialog::Modal,
+    components::{
+        dialog::{CancelButton, Modal},
+        notices::{FormError, Toast},
+    },
     error::AppError,
     model::{WorkspaceRow, WorkspacesView},
 };
-
-#[cfg(feature = "ssr")]
-fn workspace_error(err: crate::ssr::services::workspaces::WorkspaceError) -> AppError {
-    use crate::ssr::{boundary, services::workspaces::WorkspaceError};
-    match err {
-        WorkspaceError::Invalid(message) => boundary::fail(AppError::Invalid(message)),
-        WorkspaceError::NotFound => boundary::fail(AppError::NotFound),
-        WorkspaceError::Database(err) => boundary::database_error(err),
-    }
-}
 
 #[server(endpoint = "workspaces_view")]
 pub async fn load_workspaces() -> Result<WorkspacesView, AppError> {
@@ -28,12 +21,8 @@ pub async fn load_workspaces() -> Result<WorkspacesView, AppError> {
     };
 
     let (state, _, current) = boundary::require_user().await?;
-    let list = workspaces::list_workspaces(&state.db, current.org.id)
-        .await
-        .map_err(boundary::database_error)?;
-    let counts = keys::key_counts_by_workspace(&state.db, current.org.id)
-        .await
-        .map_err(boundary::database_error)?;
+    let list = workspaces::list_workspaces(&state.db, current.org.id).await?;
+    let counts = keys::key_counts_by_workspace(&state.db, current.org.id).await?;
     let rows = list
         .into_iter()
         .map(|workspace| {
@@ -67,8 +56,7 @@ pub async fn create_workspace(name: String) -> Result<String, AppError> {
         current.actor(),
         boundary::client_ip().await,
     )
-    .await
-    .map_err(workspace_error)?;
+    .await?;
     Ok(workspace.slug)
 }
 
@@ -86,8 +74,7 @@ pub async fn rename_workspace(id: uuid::Uuid, name: String) -> Result<(), AppErr
         current.actor(),
         boundary::client_ip().await,
     )
-    .await
-    .map_err(workspace_error)?;
+    .await?;
     Ok(())
 }
 
@@ -96,8 +83,7 @@ pub fn WorkspacesPage() -> impl IntoView {
     let changes = RwSignal::new(0u32);
     let toast = RwSignal::new(None::<String>);
     let view_data = Resource::new(move || changes.get(), |_| load_workspaces());
-    let creating = RwSignal::new(false);
-    let renaming = RwSignal::new(None::<WorkspaceRow>);
+    let naming = RwSignal::new(None::<Naming>);
     let changed = Callback::new(move |message: String| {
         toast.set(Some(message));
         changes.update(|n| *n += 1);
@@ -107,43 +93,36 @@ pub fn WorkspacesPage() -> impl IntoView {
             title="Workspaces"
             description="Workspaces separate keys and data within the organization, for example per product or team."
         />
-        {move || toast.get().map(|message| view! {
-            <div class="toast" role="status" data-testid="toast">
-                <span>{message}</span>
-                <button type="button" class="btn btn-ghost btn-small" on:click=move |_| toast.set(None)>
-                    "Dismiss"
-                </button>
-            </div>
-        })}
+        <Toast message=toast/>
         <Transition fallback=|| view! { <p class="loading">"Loading workspaces…"</p> }>
             {move || Suspend::new(async move {
                 match view_data.await {
                     Ok(data) => view! {
                         {data.can_manage.then(|| view! {
                             <p>
-                                <button type="button" class="btn btn-primary" on:click=move |_| creating.set(true)>
+                                <button type="button" class="btn btn-primary" on:click=move |_| naming.set(Some(Naming::New))>
                                     "New workspace"
                                 </button>
                             </p>
                         })}
-                        <WorkspaceTable data renaming/>
+                        <WorkspaceTable data naming/>
                     }
                     .into_any(),
                     Err(err) => view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any(),
                 }
             })}
         </Transition>
-        <NameDialog creating renaming on_done=changed/>
+        <NameDialog naming on_done=changed/>
     }
     .into_any()
 }
 
 #[component]
-fn WorkspaceTable(data: WorkspacesView, renaming: RwSignal<Option<WorkspaceRow>>) -> impl IntoView {
+fn WorkspaceTable(data: WorkspacesView, naming: RwSignal<Option<Naming>>) -> impl IntoView {
     let can_manage = data.can_manage;
     view! {
         <div class="table-wrap">
-            <table class="table" data-testid="workspaces-table">
+            <table class="table table-cards" data-testid="workspaces-table">
                 <caption class="visually-hidden">"Workspaces of this organization"</caption>
                 <thead>
                     <tr>
@@ -167,13 +146,13 @@ fn WorkspaceTable(data: WorkspacesView, renaming: RwSignal<Option<WorkspaceRow>>
                                         {row.name.clone()}
                                         {row.is_default.then(|| view! { " " <span class="pill pill-info">"Default"</span> })}
                                     </th>
-                                    <td><code>{row.slug.clone()}</code></td>
-                                    <td>
+                                    <td data-label="Slug"><code>{row.slug.clone()}</code></td>
+                                    <td data-label="Keys">
                                         <a href=format!("/settings/api-keys?workspace={}", row.id) data-testid="workspace-keys">
                                             {format!("{} active · {} in all", row.usable_keys, row.total_keys)}
                                         </a>
                                     </td>
-                                    <td>
+                                    <td data-label="Created">
                                         <time datetime=row.created_at.to_rfc3339()>{row.created_at.format("%b %-d, %Y").to_string()}</time>
                                     </td>
                                     {can_manage.then(|| view! {
@@ -182,7 +161,7 @@ fn WorkspaceTable(data: WorkspacesView, renaming: RwSignal<Option<WorkspaceRow>>
                                                 type="button"
                                                 class="btn btn-secondary btn-small"
                                                 aria-label=label
-                                                on:click=move |_| renaming.set(Some(target.clone()))
+                                                on:click=move |_| naming.set(Some(Naming::Rename(target.clone())))
                                             >
                                                 "Rename"
                                             </button>
@@ -199,46 +178,35 @@ fn WorkspaceTable(data: WorkspacesView, renaming: RwSignal<Option<WorkspaceRow>>
     .into_any()
 }
 
+/// What the name dialog is for.
+#[derive(Debug, Clone)]
+enum Naming {
+    New,
+    Rename(WorkspaceRow),
+}
+
 /// One dialog for "New workspace" and "Rename": both ask for a name.
 #[component]
-fn NameDialog(
-    creating: RwSignal<bool>,
-    renaming: RwSignal<Option<WorkspaceRow>>,
-    on_done: Callback<String>,
-) -> impl IntoView {
-    let open = RwSignal::new(false);
+fn NameDialog(naming: RwSignal<Option<Naming>>, on_done: Callback<String>) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let create = ServerAction::<CreateWorkspace>::new();
     let rename = ServerAction::<RenameWorkspace>::new();
     let problem = RwSignal::new(None::<String>);
-    // Open when asked; every write happens only on a real change, so these effects
-    // never wake each other in a loop.
+    // Opening starts from the workspace's name, or from nothing.
     Effect::new(move |_| {
-        let wanted = creating.get() || renaming.with(Option::is_some);
-        if open.get_untracked() != wanted {
-            if wanted {
-                name.set(
-                    renaming
-                        .with_untracked(|r| r.as_ref().map(|w| w.name.clone()).unwrap_or_default()),
-                );
+        naming.with(|naming| {
+            if let Some(naming) = naming {
+                name.set(match naming {
+                    Naming::New => String::new(),
+                    Naming::Rename(workspace) => workspace.name.clone(),
+                });
                 problem.set(None);
             }
-            open.set(wanted);
-        }
-    });
-    Effect::new(move |_| {
-        if !open.get() {
-            if creating.get_untracked() {
-                creating.set(false);
-            }
-            if renaming.with_untracked(Option::is_some) {
-                renaming.set(None);
-            }
-        }
+        });
     });
     Effect::new(move |_| match create.value().get() {
         Some(Ok(_)) => {
-            open.set(false);
+            naming.set(None);
             on_done.run(format!(
                 "Workspace “{}” created.",
                 name.get_untracked().trim()
@@ -249,7 +217,7 @@ fn NameDialog(
     });
     Effect::new(move |_| match rename.value().get() {
         Some(Ok(())) => {
-            open.set(false);
+            naming.set(None);
             on_done.run(format!(
                 "Workspace renamed to “{}”.",
                 name.get_untracked().trim()
@@ -258,8 +226,9 @@ fn NameDialog(
         Some(Err(err)) => problem.set(Some(err.to_string())),
         None => {}
     });
+    let renaming = move || naming.with(|naming| matches!(naming, Some(Naming::Rename(_))));
     let title = move || {
-        if renaming.with(Option::is_some) {
+        if renaming() {
             "Rename workspace"
         } else {
             "New workspace"
@@ -268,21 +237,22 @@ fn NameDialog(
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let value = name.get_untracked();
-        match renaming.get_untracked() {
-            Some(workspace) => {
+        match naming.get_untracked() {
+            Some(Naming::Rename(workspace)) => {
                 rename.dispatch(RenameWorkspace {
                     id: workspace.id,
                     name: value,
                 });
             }
-            None => {
+            Some(Naming::New) => {
                 create.dispatch(CreateWorkspace { name: value });
             }
+            None => {}
         }
     };
     let pending = move || create.pending().get() || rename.pending().get();
     view! {
-        <Modal open labelled_by="workspace-dialog-title" test_id="workspace-dialog">
+        <Modal target=naming labelled_by="workspace-dialog-title" test_id="workspace-dialog">
             <form class="form dialog-form" on:submit=submit>
                 <h2 id="workspace-dialog-title">{title}</h2>
                 <label for="workspace-name">"Name"</label>
@@ -293,14 +263,14 @@ fn NameDialog(
                     prop:value=move || name.get()
                     on:input=move |event| name.set(event_target_value(&event))
                 />
-                {move || renaming.with(Option::is_some).then(|| view! {
+                {move || renaming().then(|| view! {
                     <p class="hint-inline">"The slug stays the same, so the CLI and integrations keep working."</p>
                 })}
-                {move || problem.get().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
+                <FormError problem/>
                 <div class="dialog-actions">
-                    <button type="button" class="btn btn-secondary" on:click=move |_| open.set(false)>"Cancel"</button>
+                    <CancelButton target=naming/>
                     <button type="submit" class="btn btn-primary" disabled=pending>
-                        {move || if renaming.with(Option::is_some) { "Rename" } else { "Create workspace" }}
+                        {move || if renaming() { "Rename" } else { "Create workspace" }}
                     </button>
                 </div>
             </form>

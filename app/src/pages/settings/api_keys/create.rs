@@ -3,8 +3,13 @@
 use leptos::prelude::*;
 use server_fn::codec::Json;
 
+use super::scope_picker::ScopePicker;
 use crate::{
-    components::{copy_button::CopyButton, dialog::Modal},
+    components::{
+        dialog::{CancelButton, Modal},
+        notices::FormError,
+        shown_once::ShownOnce,
+    },
     error::AppError,
     model::{CreatedKey, ExpiryChoice, Mode, NewKeyForm, Scope, WorkspaceOption},
 };
@@ -28,15 +33,12 @@ pub async fn create_api_key(form: NewKeyForm) -> Result<CreatedKey, AppError> {
             workspace::Entity::find_by_id(id)
                 .filter(workspace::Column::OrgId.eq(current.org.id))
                 .one(&state.db)
-                .await
-                .map_err(boundary::database_error)?
-                .ok_or_else(|| {
-                    boundary::fail(AppError::Invalid("Workspace: no such workspace.".into()))
-                })?
+                .await?
+                .ok_or_else(|| AppError::Invalid("Workspace: no such workspace.".into()))?
                 .slug,
         ),
     };
-    let expiry = keys::expiry_from_choice(form.expiry).map_err(boundary::key_error)?;
+    let expiry = keys::expiry_from_choice(form.expiry)?;
     let issuer = KeyIssuer {
         hasher: &state.keys.hasher,
         brand: &state.keys.brand,
@@ -58,28 +60,11 @@ pub async fn create_api_key(form: NewKeyForm) -> Result<CreatedKey, AppError> {
         current.actor(),
         boundary::client_ip().await,
     )
-    .await
-    .map_err(boundary::key_error)?;
+    .await?;
     Ok(CreatedKey {
         key: issued.key,
         secret: issued.secret,
     })
-}
-
-/// `*` alone, or specific scopes: choosing one clears the other.
-pub(super) fn toggle(scopes: &mut Vec<Scope>, scope: Scope, on: bool) {
-    if !on {
-        scopes.retain(|s| *s != scope);
-        return;
-    }
-    if scope == Scope::All {
-        scopes.clear();
-    } else {
-        scopes.retain(|s| *s != Scope::All);
-    }
-    if !scopes.contains(&scope) {
-        scopes.push(scope);
-    }
 }
 
 pub(super) fn expiry_choice(choice: &str, custom: &str) -> Result<ExpiryChoice, String> {
@@ -97,7 +82,8 @@ pub(super) fn expiry_choice(choice: &str, custom: &str) -> Result<ExpiryChoice, 
 
 #[component]
 pub fn CreateKeyDialog(
-    open: RwSignal<bool>,
+    /// `Some(())` while the dialog is open.
+    open: RwSignal<Option<()>>,
     workspaces: Vec<WorkspaceOption>,
     on_created: Callback<String>,
 ) -> impl IntoView {
@@ -120,7 +106,11 @@ pub fn CreateKeyDialog(
         Some(Err(err)) => problem.set(Some(err.to_string())),
         None => {}
     });
-    let reset = move || {
+    let closed = move |()| {
+        // The list reloads once the secret is put away, not while it is shown.
+        if let Some(key) = created.get_untracked() {
+            on_created.run(format!("Key “{}” created.", key.key.name));
+        }
         name.set(String::new());
         description.set(String::new());
         mode.set(Mode::Test);
@@ -132,15 +122,6 @@ pub fn CreateKeyDialog(
         // The secret leaves memory with the dialog: reopening never shows it again.
         created.set(None);
     };
-    Effect::new(move |_| {
-        if !open.get() {
-            // The list reloads once the secret is put away, not while it is shown.
-            if let Some(key) = created.get_untracked() {
-                on_created.run(format!("Key “{}” created.", key.key.name));
-            }
-            reset();
-        }
-    });
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let expiry = match expiry_choice(&expiry.get_untracked(), &custom_date.get_untracked()) {
@@ -161,12 +142,9 @@ pub fn CreateKeyDialog(
     };
 
     view! {
-        <Modal open labelled_by="create-key-title" test_id="create-key-dialog">
+        <Modal target=open labelled_by="create-key-title" test_id="create-key-dialog" on_close=closed>
             {move || match created.get() {
-                Some(key) => view! {
-                    <SecretOnce key heading_id="create-key-title" on_done=move || open.set(false)/>
-                }
-                .into_any(),
+                Some(key) => view! { <NewSecret key heading_id="create-key-title" open/> }.into_any(),
                 None => view! {
                     <form class="form dialog-form" on:submit=submit>
                         <h2 id="create-key-title">"New API key"</h2>
@@ -203,21 +181,10 @@ pub fn CreateKeyDialog(
                                 </option>
                             }).collect_view()}
                         </select>
-                        <fieldset class="choices scopes">
-                            <legend>"Scopes"</legend>
-                            <p class="hint">"All scopes is the default; for production keys, choose only what the integration needs."</p>
-                            {Scope::ALL.iter().copied().map(|scope| view! {
-                                <label class="choice">
-                                    <input type="checkbox"
-                                        prop:checked=move || scopes.with(|s| s.contains(&scope))
-                                        on:change=move |e| {
-                                            let on = event_target_checked(&e);
-                                            scopes.update(|s| toggle(s, scope, on));
-                                        }/>
-                                    {if scope == Scope::All { "All scopes (*)" } else { scope.label() }}
-                                </label>
-                            }).collect_view()}
-                        </fieldset>
+                        <ScopePicker
+                            scopes
+                            hint="All scopes is the default; for production keys, choose only what the integration needs."
+                        />
                         <label for="key-expiry">"Expires"</label>
                         <select id="key-expiry" on:change=move |e| expiry.set(event_target_value(&e))>
                             <option value="30">"In 30 days"</option>
@@ -232,13 +199,9 @@ pub fn CreateKeyDialog(
                                 prop:value=move || custom_date.get()
                                 on:input=move |e| custom_date.set(event_target_value(&e))/>
                         </Show>
-                        {move || problem.get().map(|message| view! {
-                            <p class="form-error" role="alert">{message}</p>
-                        })}
+                        <FormError problem/>
                         <div class="dialog-actions">
-                            <button type="button" class="btn btn-secondary" on:click=move |_| open.set(false)>
-                                "Cancel"
-                            </button>
+                            <CancelButton target=open/>
                             <button type="submit" class="btn btn-primary" disabled=move || create.pending().get()>
                                 "Create key"
                             </button>
@@ -251,46 +214,33 @@ pub fn CreateKeyDialog(
     }
 }
 
-/// The secret, once: selectable, copyable, with the warning that it will not come back.
+/// A new key's secret (created or rolled), shown once; Done closes the dialog.
 #[component]
-pub(super) fn SecretOnce(
+pub(super) fn NewSecret<T>(
     key: CreatedKey,
-    /// The dialog's heading id, so the dialog stays labelled by what it shows.
     heading_id: &'static str,
-    on_done: impl Fn() + Copy + Send + Sync + 'static,
-) -> impl IntoView {
-    let secret = key.secret.clone();
+    open: RwSignal<Option<T>>,
+) -> impl IntoView
+where
+    T: Send + Sync + 'static,
+{
     view! {
-        <div class="dialog-form">
-            <h2 id=heading_id>"Copy your new key"</h2>
-            <p class="notice notice-warning" role="alert">
-                "This is the only time the key is shown. Store it somewhere safe now: Keyward keeps only a hash and cannot show it again."
-            </p>
-            <pre class="secret"><code data-testid="new-secret">{key.secret}</code></pre>
-            <div class="dialog-actions">
-                <CopyButton text=Signal::derive(move || secret.clone()) label="Copy key"/>
-                <button type="button" class="btn btn-primary" on:click=move |_| on_done()>"Done"</button>
-            </div>
-        </div>
+        <ShownOnce
+            heading_id
+            heading="Copy your new key".to_owned()
+            secret=key.secret
+            test_id="new-secret"
+            copy_label="Copy key"
+            on_done=Callback::new(move |()| open.set(None))
+        >
+            "This is the only time the key is shown. Store it somewhere safe now: Keyward keeps only a hash and cannot show it again."
+        </ShownOnce>
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn choosing_a_scope_replaces_all_and_all_replaces_the_rest() {
-        let mut scopes = vec![Scope::All];
-        toggle(&mut scopes, Scope::ClientsRead, true);
-        assert_eq!(scopes, vec![Scope::ClientsRead]);
-        toggle(&mut scopes, Scope::AuditRead, true);
-        assert_eq!(scopes, vec![Scope::ClientsRead, Scope::AuditRead]);
-        toggle(&mut scopes, Scope::All, true);
-        assert_eq!(scopes, vec![Scope::All]);
-        toggle(&mut scopes, Scope::All, false);
-        assert!(scopes.is_empty());
-    }
 
     #[test]
     fn expiry_choices_parse() {

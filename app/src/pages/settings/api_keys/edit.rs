@@ -3,9 +3,12 @@
 use leptos::prelude::*;
 use server_fn::codec::Json;
 
-use super::create::{expiry_choice, toggle};
+use super::{create::expiry_choice, scope_picker::ScopePicker};
 use crate::{
-    components::dialog::Modal,
+    components::{
+        dialog::{CancelButton, Modal},
+        notices::FormError,
+    },
     error::AppError,
     model::{ApiKeySummary, KeyEdit, Scope},
 };
@@ -19,11 +22,7 @@ pub async fn update_api_key(id: uuid::Uuid, edit: KeyEdit) -> Result<(), AppErro
     };
 
     let (state, current) = boundary::require_key_manager().await?;
-    let expiry = edit
-        .expiry
-        .map(keys::expiry_from_choice)
-        .transpose()
-        .map_err(boundary::key_error)?;
+    let expiry = edit.expiry.map(keys::expiry_from_choice).transpose()?;
     let allowed_ips: Vec<String> = edit
         .allowed_ips
         .into_iter()
@@ -45,8 +44,7 @@ pub async fn update_api_key(id: uuid::Uuid, edit: KeyEdit) -> Result<(), AppErro
         current.actor(),
         boundary::client_ip().await,
     )
-    .await
-    .map_err(boundary::key_error)?;
+    .await?;
     Ok(())
 }
 
@@ -55,7 +53,6 @@ pub fn EditDialog(
     target: RwSignal<Option<ApiKeySummary>>,
     on_saved: Callback<String>,
 ) -> impl IntoView {
-    let open = RwSignal::new(false);
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     let scopes = RwSignal::new(Vec::<Scope>::new());
@@ -65,9 +62,9 @@ pub fn EditDialog(
     let problem = RwSignal::new(None::<String>);
     let save = Action::new(|(id, edit): &(uuid::Uuid, KeyEdit)| update_api_key(*id, edit.clone()));
 
-    // Opening fills the form from the key; closing clears it.
-    Effect::new(move |_| match target.get() {
-        Some(key) => {
+    // Opening fills the form from the key.
+    Effect::new(move |_| {
+        if let Some(key) = target.get() {
             name.set(key.name.clone());
             description.set(key.description.clone().unwrap_or_default());
             scopes.set(key.scopes.clone());
@@ -75,24 +72,11 @@ pub fn EditDialog(
             custom_date.set(String::new());
             allowlist.set(key.allowed_ips.clone().unwrap_or_default().join("\n"));
             problem.set(None);
-            open.set(true);
-        }
-        None => {
-            if open.get_untracked() {
-                open.set(false);
-            }
-        }
-    });
-    // Signals notify on every set, so this writes only on a real change: otherwise
-    // the two effects would wake each other forever.
-    Effect::new(move |_| {
-        if !open.get() && target.with_untracked(Option::is_some) {
-            target.set(None);
         }
     });
     Effect::new(move |_| match save.value().get() {
         Some(Ok(())) => {
-            open.set(false);
+            target.set(None);
             on_saved.run(format!("Key “{}” saved.", name.get_untracked().trim()));
         }
         Some(Err(err)) => problem.set(Some(err.to_string())),
@@ -130,7 +114,7 @@ pub fn EditDialog(
     };
 
     view! {
-        <Modal open labelled_by="edit-key-title" test_id="edit-key-dialog">
+        <Modal target labelled_by="edit-key-title" test_id="edit-key-dialog">
             <form class="form dialog-form" on:submit=submit>
                 <h2 id="edit-key-title">"Edit key"</h2>
                 <label for="edit-name">"Name"</label>
@@ -141,20 +125,7 @@ pub fn EditDialog(
                 <input id="edit-description" maxlength="500" autocomplete="off"
                     prop:value=move || description.get()
                     on:input=move |e| description.set(event_target_value(&e))/>
-                <fieldset class="choices scopes">
-                    <legend>"Scopes"</legend>
-                    {Scope::ALL.iter().copied().map(|scope| view! {
-                        <label class="choice">
-                            <input type="checkbox"
-                                prop:checked=move || scopes.with(|s| s.contains(&scope))
-                                on:change=move |e| {
-                                    let on = event_target_checked(&e);
-                                    scopes.update(|s| toggle(s, scope, on));
-                                }/>
-                            {if scope == Scope::All { "All scopes (*)" } else { scope.label() }}
-                        </label>
-                    }).collect_view()}
-                </fieldset>
+                <ScopePicker scopes/>
                 <label for="edit-expiry">"Expires"</label>
                 <select id="edit-expiry" prop:value=move || expiry.get() on:change=move |e| expiry.set(event_target_value(&e))>
                     <option value="keep">"Keep the current expiry"</option>
@@ -175,13 +146,9 @@ pub fn EditDialog(
                 <textarea id="edit-allowlist" rows="3"
                     prop:value=move || allowlist.get()
                     on:input=move |e| allowlist.set(event_target_value(&e))></textarea>
-                {move || problem.get().map(|message| view! {
-                    <p class="form-error" role="alert">{message}</p>
-                })}
+                <FormError problem/>
                 <div class="dialog-actions">
-                    <button type="button" class="btn btn-secondary" on:click=move |_| open.set(false)>
-                        "Cancel"
-                    </button>
+                    <CancelButton target/>
                     <button type="submit" class="btn btn-primary" disabled=move || save.pending().get()>
                         "Save"
                     </button>

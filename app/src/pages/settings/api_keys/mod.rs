@@ -6,6 +6,7 @@ mod details;
 mod edit;
 mod revoke;
 mod roll;
+mod scope_picker;
 mod table;
 
 use leptos::prelude::*;
@@ -22,7 +23,7 @@ use self::{
 };
 use super::PageHeader;
 use crate::{
-    components::pager::Pager,
+    components::{notices::Toast, pager::Pager},
     error::AppError,
     model::{
         ApiKeySummary, KeyListing, KeyQuery, KeyStatus, KeysOverview, MAX_KEY_SEARCH_CHARS, Mode,
@@ -42,12 +43,9 @@ pub async fn load_keys_overview() -> Result<KeysOverview, AppError> {
 
     let (state, _, current) = boundary::require_user().await?;
     let limits = current.org.plan.limits();
-    let active = keys::active_key_count(&state.db, current.org.id)
-        .await
-        .map_err(boundary::database_error)?;
+    let active = keys::active_key_count(&state.db, current.org.id).await?;
     let workspaces = workspaces::list_workspaces(&state.db, current.org.id)
-        .await
-        .map_err(boundary::database_error)?
+        .await?
         .into_iter()
         .map(|workspace| WorkspaceOption {
             id: workspace.id,
@@ -82,21 +80,19 @@ pub async fn load_key_listing(query: KeyQuery) -> Result<KeyListing, AppError> {
         .as_ref()
         .is_some_and(|search| search.chars().count() > MAX_KEY_SEARCH_CHARS)
     {
-        return Err(boundary::fail(AppError::Invalid(format!(
+        return Err(AppError::Invalid(format!(
             "search: at most {MAX_KEY_SEARCH_CHARS} characters"
-        ))));
+        )));
     }
-    let page = PageRequest::new(None, query.cursor.as_deref())
-        .map_err(|err| boundary::fail(AppError::Invalid(err.0)))?;
+    let page =
+        PageRequest::new(None, query.cursor.as_deref()).map_err(|err| AppError::Invalid(err.0))?;
     let filter = KeyFilter {
         status: query.status,
         mode: query.mode,
         workspace_id: query.workspace_id,
         search: query.search,
     };
-    let rows = keys::list_rows(&state.db, current.org.id, &filter, page)
-        .await
-        .map_err(boundary::database_error)?;
+    let rows = keys::list_rows(&state.db, current.org.id, &filter, page).await?;
     Ok(KeyListing {
         rows: rows.data,
         next_cursor: rows.next_cursor,
@@ -117,7 +113,8 @@ struct ListState {
     search: RwSignal<String>,
     /// Cursors of the pages after the first, so "Previous" can go back.
     cursors: RwSignal<Vec<String>>,
-    creating: RwSignal<bool>,
+    /// `Some(())` while the New key dialog is open.
+    creating: RwSignal<Option<()>>,
     editing: RwSignal<Option<ApiKeySummary>>,
     rolling: RwSignal<Option<ApiKeySummary>>,
     revoking: RwSignal<Option<ApiKeySummary>>,
@@ -139,7 +136,7 @@ pub fn ApiKeysPage() -> impl IntoView {
         workspace: RwSignal::new(initial_workspace),
         search: RwSignal::new(String::new()),
         cursors: RwSignal::new(Vec::new()),
-        creating: RwSignal::new(false),
+        creating: RwSignal::new(None),
         editing: RwSignal::new(None),
         rolling: RwSignal::new(None),
         revoking: RwSignal::new(None),
@@ -254,7 +251,7 @@ fn KeysHeader(overview: KeysOverview, state: ListState) -> impl IntoView {
                     class="btn btn-primary"
                     disabled=!can_create
                     aria-describedby=limit.as_ref().map(|_| "key-limit")
-                    on:click=move |_| creating.set(true)
+                    on:click=move |_| creating.set(Some(()))
                 >
                     "New key"
                 </button>
@@ -263,14 +260,7 @@ fn KeysHeader(overview: KeysOverview, state: ListState) -> impl IntoView {
         {limit.map(|message| view! {
             <p class="notice" id="key-limit" data-testid="key-limit">{message}</p>
         })}
-        {move || toast.get().map(|message| view! {
-            <div class="toast" role="status" data-testid="toast">
-                <span>{message}</span>
-                <button type="button" class="btn btn-ghost btn-small" on:click=move |_| toast.set(None)>
-                    "Dismiss"
-                </button>
-            </div>
-        })}
+        <Toast message=toast/>
         <div class="filters" role="search">
             <label class="field">
                 <span>"Search"</span>
@@ -365,7 +355,7 @@ fn KeysList(
         && cursors.with_untracked(Vec::is_empty)
         && query.with_untracked(is_unfiltered)
     {
-        return view! { <EmptyState can_create on_new=move || creating.set(true)/> }.into_any();
+        return view! { <EmptyState can_create on_new=move || creating.set(Some(()))/> }.into_any();
     }
     let next = listing.next_cursor.clone();
     view! {

@@ -2,7 +2,14 @@
 
 use leptos::prelude::*;
 
-use crate::{components::dialog::Modal, error::AppError, model::ApiKeySummary};
+use crate::{
+    components::{
+        dialog::{CancelButton, Modal},
+        notices::FormError,
+    },
+    error::AppError,
+    model::ApiKeySummary,
+};
 
 /// Revokes a key of the current organization at once and for good.
 #[server(endpoint = "revoke_api_key")]
@@ -19,8 +26,7 @@ pub async fn revoke_api_key(id: uuid::Uuid, reason: Option<String>) -> Result<()
         current.actor(),
         boundary::client_ip().await,
     )
-    .await
-    .map_err(boundary::key_error)?;
+    .await?;
     Ok(())
 }
 
@@ -29,29 +35,17 @@ pub fn RevokeDialog(
     target: RwSignal<Option<ApiKeySummary>>,
     on_revoked: Callback<String>,
 ) -> impl IntoView {
-    let open = RwSignal::new(false);
     let reason = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
     let revoke = ServerAction::<RevokeApiKey>::new();
-    // Signals notify on every set, so each effect writes only on a real change:
-    // otherwise the two would wake each other forever.
-    Effect::new(move |_| {
-        let wanted = target.with(Option::is_some);
-        if open.get_untracked() != wanted {
-            open.set(wanted);
-        }
-    });
-    Effect::new(move |_| {
-        if !open.get() && target.with_untracked(Option::is_some) {
-            target.set(None);
-            reason.set(String::new());
-            problem.set(None);
-        }
-    });
+    let closed = move |()| {
+        reason.set(String::new());
+        problem.set(None);
+    };
     Effect::new(move |_| match revoke.value().get() {
         Some(Ok(())) => {
             let name = target.with_untracked(|t| t.as_ref().map(|k| k.name.clone()));
-            open.set(false);
+            target.set(None);
             on_revoked.run(format!("Key “{}” revoked.", name.unwrap_or_default()));
         }
         Some(Err(err)) => problem.set(Some(err.to_string())),
@@ -61,7 +55,7 @@ pub fn RevokeDialog(
     let masked = move || target.with(|t| t.as_ref().map(ApiKeySummary::masked).unwrap_or_default());
 
     view! {
-        <Modal open labelled_by="revoke-key-title" test_id="revoke-key-dialog">
+        <Modal target labelled_by="revoke-key-title" test_id="revoke-key-dialog" on_close=closed>
             <form
                 class="form dialog-form"
                 on:submit=move |event: leptos::ev::SubmitEvent| {
@@ -84,13 +78,9 @@ pub fn RevokeDialog(
                 <input id="revoke-reason" maxlength="500"
                     prop:value=move || reason.get()
                     on:input=move |e| reason.set(event_target_value(&e))/>
-                {move || problem.get().map(|message| view! {
-                    <p class="form-error" role="alert">{message}</p>
-                })}
+                <FormError problem/>
                 <div class="dialog-actions">
-                    <button type="button" class="btn btn-secondary" on:click=move |_| open.set(false)>
-                        "Cancel"
-                    </button>
+                    <CancelButton target/>
                     <button type="submit" class="btn btn-danger" disabled=move || revoke.pending().get()>
                         "Revoke"
                     </button>

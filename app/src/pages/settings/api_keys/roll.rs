@@ -2,9 +2,12 @@
 
 use leptos::prelude::*;
 
-use super::create::SecretOnce;
+use super::create::NewSecret;
 use crate::{
-    components::dialog::Modal,
+    components::{
+        dialog::{CancelButton, Modal},
+        notices::FormError,
+    },
     error::AppError,
     model::{ApiKeySummary, CreatedKey},
 };
@@ -19,7 +22,7 @@ pub async fn roll_api_key(id: uuid::Uuid, grace: String) -> Result<CreatedKey, A
     };
 
     let (state, current) = boundary::require_key_manager().await?;
-    let grace: Grace = grace.parse().map_err(boundary::key_error)?;
+    let grace: Grace = grace.parse()?;
     let issuer = KeyIssuer {
         hasher: &state.keys.hasher,
         brand: &state.keys.brand,
@@ -34,8 +37,7 @@ pub async fn roll_api_key(id: uuid::Uuid, grace: String) -> Result<CreatedKey, A
         current.actor(),
         boundary::client_ip().await,
     )
-    .await
-    .map_err(boundary::key_error)?;
+    .await?;
     Ok(CreatedKey {
         key: issued.key,
         secret: issued.secret,
@@ -54,30 +56,18 @@ pub fn RollDialog(
     target: RwSignal<Option<ApiKeySummary>>,
     on_rolled: Callback<String>,
 ) -> impl IntoView {
-    let open = RwSignal::new(false);
     let grace = RwSignal::new("24h".to_owned());
     let problem = RwSignal::new(None::<String>);
     let rolled = RwSignal::new(None::<CreatedKey>);
     let roll = ServerAction::<RollApiKey>::new();
-    // Signals notify on every set, so each effect writes only on a real change:
-    // otherwise the two would wake each other forever.
-    Effect::new(move |_| {
-        let wanted = target.with(Option::is_some);
-        if open.get_untracked() != wanted {
-            open.set(wanted);
+    let closed = move |()| {
+        if let Some(key) = rolled.get_untracked() {
+            on_rolled.run(format!("Key “{}” rolled.", key.key.name));
         }
-    });
-    Effect::new(move |_| {
-        if !open.get() && target.with_untracked(Option::is_some) {
-            if let Some(key) = rolled.get_untracked() {
-                on_rolled.run(format!("Key “{}” rolled.", key.key.name));
-            }
-            target.set(None);
-            grace.set("24h".to_owned());
-            problem.set(None);
-            rolled.set(None);
-        }
-    });
+        grace.set("24h".to_owned());
+        problem.set(None);
+        rolled.set(None);
+    };
     Effect::new(move |_| match roll.value().get() {
         Some(Ok(key)) => {
             problem.set(None);
@@ -89,12 +79,9 @@ pub fn RollDialog(
     let name = move || target.with(|t| t.as_ref().map(|k| k.name.clone()).unwrap_or_default());
 
     view! {
-        <Modal open labelled_by="roll-key-title" test_id="roll-key-dialog">
+        <Modal target labelled_by="roll-key-title" test_id="roll-key-dialog" on_close=closed>
             {move || match rolled.get() {
-                Some(key) => view! {
-                    <SecretOnce key heading_id="roll-key-title" on_done=move || open.set(false)/>
-                }
-                .into_any(),
+                Some(key) => view! { <NewSecret key heading_id="roll-key-title" open=target/> }.into_any(),
                 None => view! {
                     <form
                         class="form dialog-form"
@@ -118,13 +105,9 @@ pub fn RollDialog(
                                 <option value=*value selected=*value == "24h">{*label}</option>
                             }).collect_view()}
                         </select>
-                        {move || problem.get().map(|message| view! {
-                            <p class="form-error" role="alert">{message}</p>
-                        })}
+                        <FormError problem/>
                         <div class="dialog-actions">
-                            <button type="button" class="btn btn-secondary" on:click=move |_| open.set(false)>
-                                "Cancel"
-                            </button>
+                            <CancelButton target/>
                             <button type="submit" class="btn btn-primary" disabled=move || roll.pending().get()>
                                 "Roll key"
                             </button>

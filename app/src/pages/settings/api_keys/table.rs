@@ -24,19 +24,15 @@ pub fn KeyTable(
     let now = listing.now;
     view! {
         <div class="table-wrap">
-            <table class="table keys-table" data-testid="keys-table">
+            <table class="table table-cards keys-table" data-testid="keys-table">
                 <caption class="visually-hidden">"API keys of this organization"</caption>
                 <thead>
                     <tr>
-                        <th scope="col">"Name"</th>
+                        <th scope="col">"Name and key"</th>
                         <th scope="col">"Mode"</th>
                         <th scope="col">"Scopes"</th>
-                        <th scope="col">"Key"</th>
                         <th scope="col">"Created"</th>
                         <th scope="col">"Last used"</th>
-                        <th scope="col">"Created by"</th>
-                        <th scope="col">"Expires"</th>
-                        <th scope="col">"Workspace"</th>
                         <th scope="col">"Status"</th>
                         <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                     </tr>
@@ -78,19 +74,25 @@ fn KeyRowView(
     let target = key.clone();
     view! {
         <tr data-testid="key-row" data-key-id=id>
-            <td>
+            <td data-label="Name">
                 <a class="key-name" href=format!("/settings/api-keys/{}", key.id)>{key.name.clone()}</a>
+                <code class="key-mask">{key.masked()}</code>
                 {key.description.clone().map(|d| view! { <span class="key-description">{d}</span> })}
             </td>
-            <td><ModePill mode=key.mode/></td>
-            <td><ScopeBadges scopes=key.scopes.clone()/></td>
-            <td><code class="key-mask">{key.masked()}</code></td>
-            <td>
+            <td data-label="Mode">
+                <ModePill mode=key.mode/>
+                <span class="cell-note" title="Workspace">{workspace_name}</span>
+            </td>
+            <td data-label="Scopes"><ScopeBadges scopes=key.scopes.clone()/></td>
+            <td data-label="Created">
                 <time datetime=key.created_at.to_rfc3339() title=key.created_at.to_rfc2822()>
                     {key.created_at.format("%b %-d, %Y").to_string()}
                 </time>
+                <span class="cell-note">
+                    "by " {created_by_email.unwrap_or_else(|| "a former member".to_owned())}
+                </span>
             </td>
-            <td>
+            <td data-label="Last used">
                 {match key.last_used_at {
                     Some(at) => view! {
                         <time datetime=at.to_rfc3339() title=at.to_rfc2822()>{ago(at, now)}</time>
@@ -99,10 +101,10 @@ fn KeyRowView(
                     None => view! { <span class="muted-inline">"Never"</span> }.into_any(),
                 }}
             </td>
-            <td>{created_by_email.unwrap_or_else(|| "Former member".to_owned())}</td>
-            <td class:warn=expiry_warns>{expiry_text}</td>
-            <td>{workspace_name}</td>
-            <td><StatusPill status=key.status/></td>
+            <td data-label="Status">
+                <StatusPill status=key.status/>
+                <span class="cell-note" class:warn=expiry_warns>{expiry_text}</span>
+            </td>
             <td class="row-actions">
                 <CopyButton
                     text=Signal::derive(move || copied_id.clone())

@@ -20,12 +20,8 @@ pub async fn load_audit_filter_choices() -> Result<AuditFilterChoices, AppError>
     use crate::ssr::{boundary, services::audit};
 
     let (state, _, current) = boundary::require_user().await?;
-    let actions = audit::actions_seen(&state.db, current.org.id)
-        .await
-        .map_err(boundary::database_error)?;
-    let actors = audit::actors_seen(&state.db, current.org.id)
-        .await
-        .map_err(boundary::database_error)?;
+    let actions = audit::actions_seen(&state.db, current.org.id).await?;
+    let actors = audit::actors_seen(&state.db, current.org.id).await?;
     Ok(AuditFilterChoices { actions, actors })
 }
 
@@ -47,21 +43,19 @@ pub async fn load_audit_listing(query: AuditQuery) -> Result<AuditListing, AppEr
         .as_ref()
         .is_some_and(|action| action.chars().count() > MAX_ACTION_FILTER_CHARS)
     {
-        return Err(boundary::fail(AppError::Invalid(format!(
+        return Err(AppError::Invalid(format!(
             "action: at most {MAX_ACTION_FILTER_CHARS} characters"
-        ))));
+        )));
     }
-    let page = PageRequest::new(None, query.cursor.as_deref())
-        .map_err(|err| boundary::fail(AppError::Invalid(err.0)))?;
+    let page =
+        PageRequest::new(None, query.cursor.as_deref()).map_err(|err| AppError::Invalid(err.0))?;
     let filter = EventFilter {
         action: query.action.filter(|action| !action.is_empty()),
         actor: query.actor,
         key: None,
         scope: None,
     };
-    let events = audit::list_events(&state.db, current.org.id, &filter, page)
-        .await
-        .map_err(boundary::database_error)?;
+    let events = audit::list_events(&state.db, current.org.id, &filter, page).await?;
     Ok(AuditListing {
         rows: events.data.into_iter().map(audit::entry_of).collect(),
         next_cursor: events.next_cursor,

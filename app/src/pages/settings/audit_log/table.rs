@@ -12,7 +12,7 @@ pub(crate) fn AuditTable(listing: AuditListing, show_target: bool) -> impl IntoV
     let now = listing.now;
     view! {
         <div class="table-wrap">
-            <table class="table audit-table" data-testid="audit-table">
+            <table class="table table-cards audit-table" data-testid="audit-table">
                 <caption class="visually-hidden">"Audit events, newest first"</caption>
                 <thead>
                     <tr>
@@ -64,15 +64,15 @@ fn EventRow(
     let action = entry.action.clone();
     view! {
         <tr data-testid="audit-row" data-action=action>
-            <td>
+            <td data-label="When">
                 <time datetime=entry.created_at.to_rfc3339() title=entry.created_at.to_rfc2822()>
                     {ago(entry.created_at, now)}
                 </time>
             </td>
-            <td>{actor}</td>
-            <td><code class="audit-action">{entry.action}</code></td>
-            {show_target.then(|| view! { <td>{target}</td> })}
-            <td>
+            <td data-label="Actor">{actor}</td>
+            <td data-label="Action"><code class="audit-action">{entry.action}</code></td>
+            {show_target.then(|| view! { <td data-label="Target">{target}</td> })}
+            <td data-label="Details">
                 <dl class="audit-details">
                     {entry
                         .details
@@ -81,7 +81,7 @@ fn EventRow(
                         .collect_view()}
                 </dl>
             </td>
-            <td>{entry.ip.unwrap_or_else(|| "—".to_owned())}</td>
+            <td data-label="IP address">{entry.ip.unwrap_or_else(|| "—".to_owned())}</td>
         </tr>
     }
     .into_any()

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::{error::AppError, model::InvitationRow};
+use crate::{components::notices::FormError, error::AppError, model::InvitationRow};
 
 /// Withdraws an open invitation of the current organization; its link stops working.
 #[server(endpoint = "revoke_invitation")]
@@ -18,7 +18,7 @@ pub async fn revoke_invitation(id: uuid::Uuid) -> Result<(), AppError> {
         boundary::client_ip().await,
     )
     .await
-    .map_err(boundary::invitation_error)
+    .map_err(AppError::from)
 }
 
 #[component]
@@ -45,11 +45,9 @@ pub fn InvitationList(
     view! {
         <section class="invitations" aria-labelledby="invitations-title">
             <h2 id="invitations-title">"Open invitations"</h2>
-            {move || problem.get().map(|message| view! {
-                <p class="form-error" role="alert">{message}</p>
-            })}
+            <FormError problem/>
             <div class="table-wrap">
-                <table class="table members-table" data-testid="invitations-table">
+                <table class="table table-cards members-table" data-testid="invitations-table">
                     <caption class="visually-hidden">"Invitations not yet accepted"</caption>
                     <thead>
                         <tr>
@@ -68,10 +66,10 @@ pub fn InvitationList(
                             let label = format!("Revoke the invitation for {email}");
                             view! {
                                 <tr data-testid="invitation-row" data-email=invitation.email.clone()>
-                                    <td class="member-email">{invitation.email.clone()}</td>
-                                    <td><span class="pill pill-role">{invitation.role.label()}</span></td>
-                                    <td>{invitation.invited_by_email.clone().unwrap_or_else(|| "Former member".to_owned())}</td>
-                                    <td>
+                                    <td class="member-email" data-label="E-mail">{invitation.email.clone()}</td>
+                                    <td data-label="Role"><span class="pill pill-role">{invitation.role.label()}</span></td>
+                                    <td data-label="Invited by">{invitation.invited_by_email.clone().unwrap_or_else(|| "Former member".to_owned())}</td>
+                                    <td data-label="Expires">
                                         {if expired {
                                             view! { <span class="pill pill-expired">"Expired"</span> }.into_any()
                                         } else {

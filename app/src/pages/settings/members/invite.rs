@@ -5,7 +5,11 @@ use leptos::prelude::*;
 use server_fn::codec::Json;
 
 use crate::{
-    components::{copy_button::CopyButton, dialog::Modal},
+    components::{
+        dialog::{CancelButton, Modal},
+        notices::FormError,
+        shown_once::ShownOnce,
+    },
     error::AppError,
     model::{CreatedInvitation, InvitationLink, InvitationRow, InviteForm, Role},
 };
@@ -38,8 +42,7 @@ pub async fn invite_member(form: InviteForm) -> Result<CreatedInvitation, AppErr
         current.actor(),
         boundary::client_ip().await,
     )
-    .await
-    .map_err(boundary::invitation_error)?;
+    .await?;
     Ok(CreatedInvitation {
         link: issued.token.map(|token| InvitationLink {
             path: invitations::invitation_path(&token),
@@ -69,7 +72,8 @@ fn full_link(path: &str) -> String {
 
 #[component]
 pub fn InviteDialog(
-    open: RwSignal<bool>,
+    /// `Some(())` while the dialog is open.
+    open: RwSignal<Option<()>>,
     my_role: Role,
     /// A mail server delivers the link; the inviter never sees it.
     emailed: bool,
@@ -88,7 +92,7 @@ pub fn InviteDialog(
                 "Invitation e-mailed to {}.",
                 invitation.invitation.email
             ));
-            open.set(false);
+            open.set(None);
         }
         Some(Ok(invitation)) => {
             problem.set(None);
@@ -97,22 +101,20 @@ pub fn InviteDialog(
         Some(Err(err)) => problem.set(Some(err.to_string())),
         None => {}
     });
-    Effect::new(move |_| {
-        if !open.get() {
-            // The list reloads once the link is put away, not while it is shown.
-            if let Some(invitation) = created.get_untracked() {
-                on_invited.run(format!(
-                    "Invitation for {} created.",
-                    invitation.invitation.email
-                ));
-            }
-            email.set(String::new());
-            role.set(Role::Member);
-            problem.set(None);
-            // The link leaves memory with the dialog: reopening never shows it again.
-            created.set(None);
+    let closed = move |()| {
+        // The list reloads once the link is put away, not while it is shown.
+        if let Some(invitation) = created.get_untracked() {
+            on_invited.run(format!(
+                "Invitation for {} created.",
+                invitation.invitation.email
+            ));
         }
-    });
+        email.set(String::new());
+        role.set(Role::Member);
+        problem.set(None);
+        // The link leaves memory with the dialog: reopening never shows it again.
+        created.set(None);
+    };
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         invite.dispatch(InviteForm {
@@ -122,10 +124,10 @@ pub fn InviteDialog(
     };
 
     view! {
-        <Modal open labelled_by="invite-title" test_id="invite-dialog">
+        <Modal target=open labelled_by="invite-title" test_id="invite-dialog" on_close=closed>
             {move || match created.get() {
                 Some(CreatedInvitation { invitation, link: Some(link) }) => view! {
-                    <LinkOnce invitation link on_done=move || open.set(false)/>
+                    <LinkOnce invitation link on_done=Callback::new(move |()| open.set(None))/>
                 }
                 .into_any(),
                 Some(CreatedInvitation { link: None, .. }) => ().into_any(),
@@ -167,13 +169,9 @@ pub fn InviteDialog(
                                 <option value=r.as_str() selected=r == Role::Member>{r.label()}</option>
                             }).collect_view()}
                         </select>
-                        {move || problem.get().map(|message| view! {
-                            <p class="form-error" role="alert">{message}</p>
-                        })}
+                        <FormError problem/>
                         <div class="dialog-actions">
-                            <button type="button" class="btn btn-secondary" on:click=move |_| open.set(false)>
-                                "Cancel"
-                            </button>
+                            <CancelButton target=open/>
                             <button type="submit" class="btn btn-primary" disabled=move || invite.pending().get()>
                                 {if emailed { "Send invitation" } else { "Create invite link" }}
                             </button>
@@ -186,32 +184,30 @@ pub fn InviteDialog(
     }
 }
 
-/// The link, once: selectable, copyable, with the warning that it will not come back.
+/// The link, once, with what it grants and until when.
 #[component]
 fn LinkOnce(
     invitation: InvitationRow,
     link: InvitationLink,
-    on_done: impl Fn() + Copy + Send + Sync + 'static,
+    on_done: Callback<()>,
 ) -> impl IntoView {
-    let link = full_link(&link.path);
-    let copied = link.clone();
     let expires = invitation.expires_at;
     view! {
-        <div class="dialog-form">
-            <h2 id="invite-title">"Send this link to " {invitation.email.clone()}</h2>
-            <p class="notice notice-warning" role="alert">
-                "This is the only time the link is shown: copy it now. It works once, for "
-                {invitation.role.label()}
-                " access, until "
-                <time datetime=expires.to_rfc3339()>{expires.format("%b %-d, %Y %H:%M UTC").to_string()}</time>
-                "."
-            </p>
-            <pre class="secret secret-wrap"><code data-testid="invite-link">{link}</code></pre>
-            <div class="dialog-actions">
-                <CopyButton text=Signal::derive(move || copied.clone()) label="Copy link"/>
-                <button type="button" class="btn btn-primary" on:click=move |_| on_done()>"Done"</button>
-            </div>
-        </div>
+        <ShownOnce
+            heading_id="invite-title"
+            heading=format!("Send this link to {}", invitation.email)
+            secret=full_link(&link.path)
+            test_id="invite-link"
+            copy_label="Copy link"
+            wrap=true
+            on_done
+        >
+            "This is the only time the link is shown: copy it now. It works once, for "
+            {invitation.role.label()}
+            " access, until "
+            <time datetime=expires.to_rfc3339()>{expires.format("%b %-d, %Y %H:%M UTC").to_string()}</time>
+            "."
+        </ShownOnce>
     }
 }
 

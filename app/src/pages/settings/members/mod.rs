@@ -16,6 +16,7 @@ use self::{
 };
 use super::PageHeader;
 use crate::{
+    components::notices::Toast,
     error::AppError,
     model::{MemberRow, MembersOverview},
 };
@@ -31,13 +32,9 @@ pub async fn load_members_overview() -> Result<MembersOverview, AppError> {
     };
 
     let (state, _, current) = boundary::require_user().await?;
-    let members = members::list_members(&state.db, current.org.id)
-        .await
-        .map_err(boundary::database_error)?;
+    let members = members::list_members(&state.db, current.org.id).await?;
     let invitations = if current.membership.role.can_manage_members() {
-        invitations::list_open(&state.db, current.org.id)
-            .await
-            .map_err(boundary::database_error)?
+        invitations::list_open(&state.db, current.org.id).await?
     } else {
         Vec::new()
     };
@@ -90,7 +87,7 @@ fn MembersSection(
     changed: Callback<String>,
 ) -> impl IntoView {
     let can_manage = overview.my_role.can_manage_members();
-    let inviting = RwSignal::new(false);
+    let inviting = RwSignal::new(None::<()>);
     let changing = RwSignal::new(None::<MemberRow>);
     let removing = RwSignal::new(None::<MemberRow>);
     let on_action = move |action: RowAction, member: MemberRow| match action {
@@ -109,19 +106,12 @@ fn MembersSection(
                 <p class="muted">{DESCRIPTION}</p>
             </div>
             {can_manage.then(|| view! {
-                <button type="button" class="btn btn-primary" on:click=move |_| inviting.set(true)>
+                <button type="button" class="btn btn-primary" on:click=move |_| inviting.set(Some(()))>
                     "Invite member"
                 </button>
             })}
         </header>
-        {move || toast.get().map(|message| view! {
-            <div class="toast" role="status" data-testid="toast">
-                <span>{message}</span>
-                <button type="button" class="btn btn-ghost btn-small" on:click=move |_| toast.set(None)>
-                    "Dismiss"
-                </button>
-            </div>
-        })}
+        <Toast message=toast/>
         {(!can_manage).then(|| view! {
             <p class="notice" data-testid="read-only-notice">
                 "Your role ("{my_role.label()}") can see the members. Owners and Admins invite, change roles and remove."

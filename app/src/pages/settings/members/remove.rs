@@ -3,7 +3,14 @@
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use crate::{components::dialog::Modal, error::AppError, model::MemberRow};
+use crate::{
+    components::{
+        dialog::{CancelButton, Modal},
+        notices::FormError,
+    },
+    error::AppError,
+    model::MemberRow,
+};
 
 /// Removes a member from the current organization; their sessions in it end at once
 /// and their keys stop working.
@@ -21,7 +28,7 @@ pub async fn remove_member(user_id: Uuid) -> Result<(), AppError> {
         boundary::client_ip().await,
     )
     .await
-    .map_err(boundary::member_error)
+    .map_err(AppError::from)
 }
 
 #[component]
@@ -30,26 +37,12 @@ pub fn RemoveDialog(
     me: Uuid,
     on_removed: Callback<String>,
 ) -> impl IntoView {
-    let open = RwSignal::new(false);
     let problem = RwSignal::new(None::<String>);
     let remove = ServerAction::<RemoveMember>::new();
-    // Signals notify on every set, so each effect writes only on a real change.
-    Effect::new(move |_| {
-        let wanted = target.with(Option::is_some);
-        if open.get_untracked() != wanted {
-            open.set(wanted);
-        }
-    });
-    Effect::new(move |_| {
-        if !open.get() && target.with_untracked(Option::is_some) {
-            target.set(None);
-            problem.set(None);
-        }
-    });
     Effect::new(move |_| match remove.value().get() {
         Some(Ok(())) => {
             let member = target.get_untracked();
-            open.set(false);
+            target.set(None);
             if member.as_ref().is_some_and(|m| m.user_id == me) {
                 // Leaving ends this session too: start over at sign-in.
                 #[cfg(feature = "hydrate")]
@@ -70,7 +63,12 @@ pub fn RemoveDialog(
     let is_me = move || target.with(|t| t.as_ref().is_some_and(|m| m.user_id == me));
 
     view! {
-        <Modal open labelled_by="remove-member-title" test_id="remove-member-dialog">
+        <Modal
+            target
+            labelled_by="remove-member-title"
+            test_id="remove-member-dialog"
+            on_close=move |()| problem.set(None)
+        >
             <form
                 class="form dialog-form"
                 on:submit=move |event: leptos::ev::SubmitEvent| {
@@ -88,13 +86,9 @@ pub fn RemoveDialog(
                         "They lose access at once: their sessions in this organization end, and the API keys they created stop working (listed as Inactive)."
                     }}
                 </p>
-                {move || problem.get().map(|message| view! {
-                    <p class="form-error" role="alert">{message}</p>
-                })}
+                <FormError problem/>
                 <div class="dialog-actions">
-                    <button type="button" class="btn btn-secondary" on:click=move |_| open.set(false)>
-                        "Cancel"
-                    </button>
+                    <CancelButton target/>
                     <button type="submit" class="btn btn-danger" disabled=move || remove.pending().get()>
                         "Remove"
                     </button>

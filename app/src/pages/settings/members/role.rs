@@ -4,7 +4,10 @@ use leptos::prelude::*;
 
 use super::invite::grantable;
 use crate::{
-    components::dialog::Modal,
+    components::{
+        dialog::{CancelButton, Modal},
+        notices::FormError,
+    },
     error::AppError,
     model::{MemberRow, Role},
 };
@@ -26,7 +29,7 @@ pub async fn change_member_role(user_id: uuid::Uuid, role: Role) -> Result<(), A
         boundary::client_ip().await,
     )
     .await
-    .map_err(boundary::member_error)
+    .map_err(AppError::from)
 }
 
 #[component]
@@ -35,33 +38,19 @@ pub fn ChangeRoleDialog(
     my_role: Role,
     on_changed: Callback<String>,
 ) -> impl IntoView {
-    let open = RwSignal::new(false);
     let role = RwSignal::new(Role::Member);
     let problem = RwSignal::new(None::<String>);
     let change = ServerAction::<ChangeMemberRole>::new();
-    // Signals notify on every set, so each effect writes only on a real change:
-    // otherwise the two would wake each other forever.
+    // Opening starts from the member's current role.
     Effect::new(move |_| {
-        let current = target.with(|t| t.as_ref().map(|m| m.role));
-        if open.get_untracked() != current.is_some() {
-            open.set(current.is_some());
-        }
-        if let Some(current) = current
-            && role.get_untracked() != current
-        {
+        if let Some(current) = target.with(|t| t.as_ref().map(|m| m.role)) {
             role.set(current);
-        }
-    });
-    Effect::new(move |_| {
-        if !open.get() && target.with_untracked(Option::is_some) {
-            target.set(None);
-            problem.set(None);
         }
     });
     Effect::new(move |_| match change.value().get() {
         Some(Ok(())) => {
             let email = target.with_untracked(|t| t.as_ref().map(|m| m.email.clone()));
-            open.set(false);
+            target.set(None);
             on_changed.run(format!(
                 "{} is now {}.",
                 email.unwrap_or_default(),
@@ -74,7 +63,12 @@ pub fn ChangeRoleDialog(
     let email = move || target.with(|t| t.as_ref().map(|m| m.email.clone()).unwrap_or_default());
 
     view! {
-        <Modal open labelled_by="change-role-title" test_id="change-role-dialog">
+        <Modal
+            target
+            labelled_by="change-role-title"
+            test_id="change-role-dialog"
+            on_close=move |()| problem.set(None)
+        >
             <form
                 class="form dialog-form"
                 on:submit=move |event: leptos::ev::SubmitEvent| {
@@ -107,13 +101,9 @@ pub fn ChangeRoleDialog(
                         <option value=r.as_str()>{r.label()}</option>
                     }).collect_view()}
                 </select>
-                {move || problem.get().map(|message| view! {
-                    <p class="form-error" role="alert">{message}</p>
-                })}
+                <FormError problem/>
                 <div class="dialog-actions">
-                    <button type="button" class="btn btn-secondary" on:click=move |_| open.set(false)>
-                        "Cancel"
-                    </button>
+                    <CancelButton target/>
                     <button type="submit" class="btn btn-primary" disabled=move || change.pending().get()>
                         "Save role"
                     </button>

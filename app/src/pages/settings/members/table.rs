@@ -15,7 +15,7 @@ pub fn MemberTable(
 ) -> impl IntoView {
     view! {
         <div class="table-wrap">
-            <table class="table members-table" data-testid="members-table">
+            <table class="table table-cards members-table" data-testid="members-table">
                 <caption class="visually-hidden">"Members of this organization"</caption>
                 <thead>
                     <tr>
@@ -51,12 +51,12 @@ fn MemberRowView(
     let email = member.email.clone();
     view! {
         <tr data-testid="member-row" data-email=member.email.clone()>
-            <td class="member-email">
+            <td class="member-email" data-label="Member">
                 <span>{member.email.clone()}</span>
                 {is_me.then(|| view! { <span class="pill pill-you">"You"</span> })}
             </td>
-            <td><span class="pill pill-role" data-testid="role-pill">{member.role.label()}</span></td>
-            <td>
+            <td data-label="Role"><span class="pill pill-role" data-testid="role-pill">{member.role.label()}</span></td>
+            <td data-label="Joined">
                 <time datetime=joined.to_rfc3339() title=joined.to_rfc2822()>
                     {joined.format("%b %-d, %Y").to_string()}
                 </time>

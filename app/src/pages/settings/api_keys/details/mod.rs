@@ -18,7 +18,7 @@ use super::{
     table::{ModePill, StatusPill},
 };
 use crate::{
-    components::pager::Pager,
+    components::{notices::Toast, pager::Pager},
     error::AppError,
     model::{ApiKeySummary, AuditListing, KeyDetailsView, KeyStatus, KeyUsage, UsageRange},
     pages::settings::audit_log::AuditTable,
@@ -30,9 +30,7 @@ pub async fn load_key_details(id: Uuid) -> Result<KeyDetailsView, AppError> {
     use crate::ssr::{boundary, services::keys};
 
     let (state, _, current) = boundary::require_user().await?;
-    let details = keys::get_details(&state.db, current.org.id, id)
-        .await
-        .map_err(boundary::key_error)?;
+    let details = keys::get_details(&state.db, current.org.id, id).await?;
     Ok(KeyDetailsView {
         details,
         can_manage: current.membership.role.can_manage_keys(),
@@ -52,12 +50,9 @@ pub async fn load_key_usage(id: Uuid, range: UsageRange) -> Result<KeyUsage, App
     };
 
     let (state, _, current) = boundary::require_user().await?;
-    let key = keys::get_key(&state.db, current.org.id, id)
-        .await
-        .map_err(boundary::key_error)?;
-    let buckets = usage_report::key_usage(&state.db, current.org.id, id, range, chrono::Utc::now())
-        .await
-        .map_err(boundary::database_error)?;
+    let key = keys::get_key(&state.db, current.org.id, id).await?;
+    let buckets =
+        usage_report::key_usage(&state.db, current.org.id, id, range, chrono::Utc::now()).await?;
     let mut totals = UsageCounts::default();
     for bucket in &buckets {
         totals.add(bucket.counts);
@@ -83,19 +78,15 @@ pub async fn load_key_activity(id: Uuid, cursor: Option<String>) -> Result<Audit
     };
 
     let (state, _, current) = boundary::require_user().await?;
-    let page = PageRequest::new(Some(20), cursor.as_deref())
-        .map_err(|err| boundary::fail(AppError::Invalid(err.0)))?;
+    let page =
+        PageRequest::new(Some(20), cursor.as_deref()).map_err(|err| AppError::Invalid(err.0))?;
     // 404 for a key of another organization, rather than an empty history.
-    keys::get_key(&state.db, current.org.id, id)
-        .await
-        .map_err(boundary::key_error)?;
+    keys::get_key(&state.db, current.org.id, id).await?;
     let filter = EventFilter {
         key: Some(id),
         ..EventFilter::default()
     };
-    let events = audit::list_events(&state.db, current.org.id, &filter, page)
-        .await
-        .map_err(boundary::database_error)?;
+    let events = audit::list_events(&state.db, current.org.id, &filter, page).await?;
     Ok(AuditListing {
         rows: events.data.into_iter().map(audit::entry_of).collect(),
         next_cursor: events.next_cursor,
@@ -125,14 +116,7 @@ pub fn KeyDetailsPage() -> impl IntoView {
     );
     view! {
         <p class="breadcrumb"><a href="/settings/api-keys">"← API Keys"</a></p>
-        {move || toast.get().map(|message| view! {
-            <div class="toast" role="status" data-testid="toast">
-                <span>{message}</span>
-                <button type="button" class="btn btn-ghost btn-small" on:click=move |_| toast.set(None)>
-                    "Dismiss"
-                </button>
-            </div>
-        })}
+        <Toast message=toast/>
         <Transition fallback=|| view! { <p class="loading">"Loading key…"</p> }>
             {move || Suspend::new(async move {
                 match (details.await, key_id.get_untracked()) {
