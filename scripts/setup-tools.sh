@@ -6,9 +6,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CARGO_LEPTOS_VERSION="0.3.10"
-WASM_OPT_CRATE_VERSION="0.116.1"   # ships binaryen 116 (Debian's 108 breaks hydration)
+# wasm-opt: binaryen 116 (Debian's 108 breaks hydration, GUIDE.md), from the npm registry
+# (scripts/binaryen: a WebAssembly build of binaryen run by Node, pinned by its lockfile),
+# instead of `cargo install wasm-opt`, which compiles binaryen's C++ for about 6 minutes.
+BINARYEN_DIR="${KEYWARD_BINARYEN_DIR:-$HOME/.cache/keyward-binaryen}"
 
 log() { echo "[setup-tools] $*" >&2; }
+# Each install says how long it took: the README's first-run table comes from these lines.
+timed() { # <what> <command...>
+  local what="$1"; shift
+  local started=$SECONDS
+  "$@"
+  log "$what installed in $((SECONDS - started)) s"
+}
 
 # Build the tools in a directory of their own: installing them in the project's target
 # directory would hold its cargo lock for the whole install and block every other build.
@@ -25,8 +35,8 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
 fi
 
 if ! have_version cargo leptos --version "$CARGO_LEPTOS_VERSION"; then
-  log "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 10 minutes)"
-  cargo install "cargo-leptos@$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+  log "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 25 minutes on 2 cores)"
+  timed cargo-leptos cargo install "cargo-leptos@$CARGO_LEPTOS_VERSION" --locked --features no_downloads
 fi
 
 # wasm-bindgen CLI must equal the wasm-bindgen crate in Cargo.lock.
@@ -36,13 +46,22 @@ else
   WB_VERSION="${WASM_BINDGEN_VERSION:-0.2.130}"
 fi
 if ! have_version wasm-bindgen --version "wasm-bindgen $WB_VERSION"; then
-  log "installing wasm-bindgen-cli $WB_VERSION (about 2 minutes)"
+  log "installing wasm-bindgen-cli $WB_VERSION (about 3 minutes)"
   # --locked fails on a yanked dependency of this release (GUIDE.md).
-  cargo install "wasm-bindgen-cli@$WB_VERSION" --force
+  timed wasm-bindgen-cli cargo install "wasm-bindgen-cli@$WB_VERSION" --force
 fi
 
+install_wasm_opt() {
+  mkdir -p "$BINARYEN_DIR"
+  cp scripts/binaryen/package.json scripts/binaryen/package-lock.json "$BINARYEN_DIR/"
+  (cd "$BINARYEN_DIR" && npm ci --no-audit --no-fund --loglevel=error)
+  local bin_dir; bin_dir="$(dirname "$(command -v cargo)")"
+  printf '#!/bin/sh\n# binaryen 116 from npm (scripts/setup-tools.sh)\nexec node "%s/node_modules/binaryen/bin/wasm-opt" "$@"\n' \
+    "$BINARYEN_DIR" > "$bin_dir/wasm-opt"
+  chmod +x "$bin_dir/wasm-opt"
+}
 if ! have_version wasm-opt --version "version 116"; then
-  log "installing wasm-opt (binaryen 116, about 6 minutes)"
-  cargo install "wasm-opt@$WASM_OPT_CRATE_VERSION" --locked
+  log "installing wasm-opt (binaryen 116 from npm, seconds)"
+  timed wasm-opt install_wasm_opt
 fi
 log "rust tools ready"
