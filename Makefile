@@ -26,9 +26,10 @@ build: tools
 ## test: everything CI runs
 test: tools system node fmt-check clippy test-rust build api-schema e2e
 
-## bench: sign-in and /v1 timing (release, SQLite), then /v1 under wrk on PostgreSQL (bench feature build); figures in bench/results/
+## bench: bundle bytes and sign-in timing (release, SQLite), the WASM profile (twiggy), then /v1 under wrk on PostgreSQL (bench feature build); figures in bench/results/
 bench: build
 	scripts/bench.sh
+	bench/wasm_profile.sh
 	scripts/bench-api.sh
 
 ## fuzz: the longer outside checks (schemathesis, 1000 examples per /v1 operation), then

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: starts the release server on a throwaway SQLite database and writes the
-# figures to bench/results/latest.md. Ratios within one run are what to compare.
+# figures to bench/results/latest.md (sign-in), bundle.md (bytes of the front end) and
+# api.md. Ratios within one run are what to compare.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,4 +40,5 @@ done
 
 mkdir -p bench/results
 python3 bench/login_timing.py "http://127.0.0.1:$PORT" bench@example.com "$PASSWORD" bench/results/latest.md "${BENCH_ROUNDS:-40}"
+python3 bench/bundle_weight.py "http://127.0.0.1:$PORT" bench/results/bundle.md
 python3 bench/api_timing.py "http://127.0.0.1:$PORT" "$VALID_KEY" "$REVOKED_KEY" bench/results/api.md "${BENCH_API_ROUNDS:-200}"
