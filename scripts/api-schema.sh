@@ -47,7 +47,8 @@ export KEYWARD_DATA_DIR="$RUN_DIR/data"
 KEYWARD_KEY_PEPPER="$(head -c 32 /dev/urandom | base64 | tr -d '\n')"
 export KEYWARD_KEY_PEPPER
 # Quotas out of the way: schemathesis sends thousands of requests, some with bad keys.
-export KEYWARD_RATE_LIMIT_BUSINESS=100000000 KEYWARD_FAILED_KEYS_PER_IP_PER_MINUTE=100000000
+export KEYWARD_RATE_LIMIT_BUSINESS=100000000 KEYWARD_FAILED_KEYS_PER_IP_PER_MINUTE=100000000 \
+  KEYWARD_LEAK_REPORTS_PER_IP_PER_MINUTE=100000000
 
 echo "a long schemathesis password" | "$SERVER_BIN" admin create-owner --org "Schema" --email schema@example.com >/dev/null
 KEY="$("$SERVER_BIN" keys create --org schema --name schemathesis --mode test --scopes '*' \

@@ -21,10 +21,15 @@ use tokio::net::TcpListener;
 pub const V1_REQUESTS: &str = "keyward_v1_requests_total";
 /// Time to authenticate a `/v1` request (parse, hash, cache or database, decision).
 pub const V1_VERIFICATION_SECONDS: &str = "keyward_v1_verification_seconds";
-/// 429s, by reason: `quota` (key or organization) or `failed_keys` (per address).
+/// 429s, by reason: `quota` (key or organization), `failed_keys` (per address) or
+/// `leak_reports` (per address).
 pub const V1_RATE_LIMITED: &str = "keyward_v1_rate_limited_total";
 /// Keys refused, by reason (malformed, unknown, revoked, expired, …).
 pub const V1_REFUSED_KEYS: &str = "keyward_v1_refused_keys_total";
+/// Leak reports accepted (`POST /v1/leaks`, within the address's limit and well-formed).
+pub const LEAK_REPORTS: &str = "keyward_leak_reports_total";
+/// Keys revoked because a leak report held them.
+pub const LEAKED_KEYS_REVOKED: &str = "keyward_leaked_keys_revoked_total";
 
 /// The statuses `/v1` sends, each a static label (others are counted too, allocating).
 const COUNTED_STATUSES: [(u16, &str); 15] = [

@@ -29,6 +29,8 @@ pub struct RateLimitSettings {
     /// Failed verifications (unknown, revoked, expired keys) one client address may
     /// make per minute before its lookups stop reaching the database.
     pub failed_verifications_per_minute: NonZeroU32,
+    /// Leak reports (`POST /v1/leaks`, no key) one client address may send per minute.
+    pub leak_reports_per_minute: NonZeroU32,
 }
 
 /// The plan table's rate (`Plan::limits`), the default when none is configured.
@@ -47,6 +49,7 @@ impl Default for RateLimitSettings {
             enterprise: plan_default(Plan::Enterprise),
             window: Duration::from_secs(15 * 60),
             failed_verifications_per_minute: NonZeroU32::new(120).unwrap_or(NonZeroU32::MIN),
+            leak_reports_per_minute: NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
         }
     }
 }
@@ -127,6 +130,7 @@ pub struct ApiRateLimiter {
     blocked: moka::sync::Cache<IpAddr, ()>,
     /// One audit event per key and window.
     audited: DefaultKeyedRateLimiter<Uuid>,
+    leak_reports: DefaultKeyedRateLimiter<IpAddr>,
     clock: DefaultClock,
 }
 
@@ -146,6 +150,10 @@ impl ApiRateLimiter {
                 Quota::with_period(settings.window.max(Duration::from_millis(1)))
                     .unwrap_or_else(|| Quota::per_hour(NonZeroU32::MIN)),
             ),
+            leak_reports: RateLimiter::keyed(quota_over(
+                settings.leak_reports_per_minute,
+                Duration::from_secs(60),
+            )),
             clock: DefaultClock::default(),
             settings,
         }
@@ -219,6 +227,15 @@ impl ApiRateLimiter {
         }
     }
 
+    /// Spends one leak report of the address's budget; `Err`: whole seconds to wait.
+    /// Requests without a known address share one budget.
+    pub fn admit_leak_report(&self, ip: Option<IpAddr>) -> Result<(), u64> {
+        let address = ip.map_or(IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED), network_of);
+        self.leak_reports.check_key(&address).map_err(|not_until| {
+            whole_seconds_at_least_one(not_until.wait_time_from(self.clock.now()))
+        })
+    }
+
     /// True the first time a key is refused in a window (to audit it once).
     pub fn first_violation_in_window(&self, key_id: Uuid) -> bool {
         self.audited.check_key(&key_id).is_ok()
@@ -236,6 +253,8 @@ impl ApiRateLimiter {
         self.audited.shrink_to_fit();
         self.failed_by_address.retain_recent();
         self.failed_by_address.shrink_to_fit();
+        self.leak_reports.retain_recent();
+        self.leak_reports.shrink_to_fit();
     }
 }
 
@@ -251,6 +270,7 @@ mod tests {
             enterprise: limit,
             window: Duration::from_secs(900),
             failed_verifications_per_minute: NonZeroU32::new(2).expect("positive"),
+            leak_reports_per_minute: NonZeroU32::new(2).expect("positive"),
         }
     }
 
@@ -305,5 +325,25 @@ mod tests {
         limiter.verification_failed(ip);
         assert!(limiter.address_blocked(ip).is_some());
         assert_eq!(limiter.address_blocked(other), None);
+    }
+
+    #[test]
+    fn leak_reports_are_limited_per_address_and_per_ipv6_network() {
+        let limiter = ApiRateLimiter::new(settings(5));
+        let ip = Some("203.0.113.7".parse().expect("an address"));
+        assert_eq!(limiter.admit_leak_report(ip), Ok(()));
+        assert_eq!(limiter.admit_leak_report(ip), Ok(()));
+        let wait = limiter
+            .admit_leak_report(ip)
+            .expect_err("third report refused");
+        assert!((1..=30).contains(&wait), "waits {wait} s");
+        assert_eq!(
+            limiter.admit_leak_report(Some("203.0.113.8".parse().expect("an address"))),
+            Ok(())
+        );
+        let host = |last: &str| Some(format!("2001:db8::{last}").parse().expect("an address"));
+        assert_eq!(limiter.admit_leak_report(host("1")), Ok(()));
+        assert_eq!(limiter.admit_leak_report(host("2")), Ok(()));
+        assert!(limiter.admit_leak_report(host("3")).is_err());
     }
 }

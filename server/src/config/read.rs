@@ -78,6 +78,10 @@ pub(super) fn rate_limit_settings(
             "KEYWARD_FAILED_KEYS_PER_IP_PER_MINUTE",
             defaults.failed_verifications_per_minute,
         )?,
+        leak_reports_per_minute: requests(
+            "KEYWARD_LEAK_REPORTS_PER_IP_PER_MINUTE",
+            defaults.leak_reports_per_minute,
+        )?,
     })
 }
 

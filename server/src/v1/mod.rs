@@ -10,6 +10,7 @@ mod envelopes;
 pub mod error;
 mod error_shape;
 mod extract;
+mod leaks;
 mod openapi;
 mod page;
 pub mod routes;
@@ -170,6 +171,7 @@ pub fn declared_routes() -> (Router<AppState>, Arc<AccessTable>) {
     let reference = Arc::new(openapi::reference_page(&document, keyed.declarations()));
     let served = Arc::new(openapi::document_json(&document));
     keyed
+        .route(Post, "/leaks", Public, leaks::report)
         .route(Get, "/openapi.json", Public, move || {
             let served = served.clone();
             async move { axum::Json((*served).clone()) }

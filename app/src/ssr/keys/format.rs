@@ -179,6 +179,60 @@ mod tests {
         assert!(with_leading_zero > 10, "leading zero bytes were covered");
     }
 
+    /// The recipe the README and `POST /v1/leaks` give scanners, written out without
+    /// base-x: CRC-32/ISO-HDLC of the body as an unsigned number, base 62 with digits
+    /// `0-9A-Za-z`, most significant first, left-padded with '0' to six characters.
+    fn documented_checksum(body: &str) -> String {
+        let mut value = crc32fast::hash(body.as_bytes());
+        let mut digits = Vec::new();
+        while value > 0 {
+            digits.push(BASE62.as_bytes()[(value % 62) as usize]);
+            value /= 62;
+        }
+        digits.resize(CHECKSUM_CHARS.max(digits.len()), b'0');
+        digits.reverse();
+        String::from_utf8(digits).unwrap()
+    }
+
+    #[test]
+    fn the_checksum_is_what_the_documentation_tells_scanners() {
+        // The CRC variant's published check value.
+        assert_eq!(crc32fast::hash(b"123456789"), 0xCBF4_3926);
+        for n in 0..20_000 {
+            let body = format!("{BRAND}_test_{n:043}");
+            assert_eq!(checksum(&body), documented_checksum(&body), "{body}");
+        }
+        for _ in 0..50 {
+            let key = generate(BRAND, Mode::Live).unwrap();
+            let (body, sum) = key.split_at(key.len() - CHECKSUM_CHARS);
+            assert_eq!(sum, documented_checksum(body));
+        }
+    }
+
+    #[test]
+    fn the_documented_scanner_pattern_finds_keys_and_only_whole_ones() {
+        // The README's pattern, for the `kw` prefix. `regex` has no look-around, so
+        // the two anchors are checked by hand on each match's neighbours.
+        let pattern = regex::Regex::new(r"kw_(live|test)_[0-9A-Za-z]{49}").unwrap();
+        let anchored = |text: &str| -> Vec<String> {
+            pattern
+                .find_iter(text)
+                .filter(|found| {
+                    let before = text[..found.start()].chars().next_back();
+                    let after = text[found.end()..].chars().next();
+                    !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+                        && !after.is_some_and(|c| c.is_ascii_alphanumeric())
+                })
+                .map(|found| found.as_str().to_owned())
+                .collect()
+        };
+        let key = generate(BRAND, Mode::Test).unwrap();
+        assert_eq!(anchored(&format!("API_KEY=\"{key}\"\n")), vec![key.clone()]);
+        assert_eq!(anchored(&format!("x{key}")), Vec::<String>::new());
+        assert_eq!(anchored(&format!("{key}0")), Vec::<String>::new());
+        assert_eq!(anchored(&format!("{key}_")), vec![key]);
+    }
+
     proptest! {
         #[test]
         fn generated_keys_round_trip(live in any::<bool>()) {

@@ -153,9 +153,16 @@ async fn with_the_database_cut_away_v1_fails_closed_and_recovers_by_itself() {
         let (status, _) = call(&app, Method::GET, "/whoami", Some(&unknown), None).await;
         assert!(matches!(status, 401 | 503), "an unknown key got {status}");
     }
+    let report = serde_json::json!({ "tokens": [working] });
+    let (status, body) = call(&app, Method::POST, "/leaks", None, Some(report)).await;
+    assert_eq!(
+        status, 503,
+        "a leak report cannot be read without the database: {body}"
+    );
 
     proxy.restore();
     let (status, body) = whoami_until(&app, &working, |s| s == 200, Duration::from_secs(5)).await;
+    // Also shows that the leak report which got 503 revoked nothing.
     assert_eq!(status, 200, "not recovered within 5 s: {body}");
     let (status, body) = call(&app, Method::GET, "/whoami", Some(&revoked), None).await;
     assert_eq!((status, body.as_str()), (401, INVALID_TOKEN));

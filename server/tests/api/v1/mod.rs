@@ -6,6 +6,7 @@ mod errors;
 mod faults;
 mod key_cache;
 mod key_lifecycle;
+mod leaks;
 mod rate_limits;
 mod resources;
 mod tenancy;

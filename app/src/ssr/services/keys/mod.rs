@@ -4,6 +4,7 @@
 mod change;
 mod create;
 mod hold;
+mod leak;
 mod query;
 mod roll;
 
@@ -11,6 +12,10 @@ pub(crate) use change::revoke_keys_acting_for;
 pub use change::{KeyChanges, MEMBER_REMOVED_REASON, revoke_key, update_key};
 pub use create::create_key;
 pub use hold::hold_usable_key;
+pub use leak::{
+    LEAKED_REASON, LeakReportError, MAX_REPORTED_TOKENS, MAX_TOKEN_CHARS, revoke_leaked,
+    validate_report,
+};
 pub use query::{
     KeyFilter, active_key_count, get_details, get_key, key_counts_by_workspace, list_keys,
     list_rows,
@@ -50,6 +55,8 @@ pub mod action {
     pub const REVOKED: &str = "api_key.revoked";
     /// A key went over its rate limit (at most once per key and window).
     pub const RATE_LIMITED: &str = "api_key.rate_limited";
+    /// Revoked because someone reported it as leaked (`POST /v1/leaks`).
+    pub const LEAKED: &str = "api_key.leaked";
 }
 
 /// When a new key stops working. "Never" is an explicit choice, not a default.
