@@ -1,6 +1,10 @@
 //! tower-sessions store over the app's own sea-orm connection (no second driver or
 //! pool; see GUIDE.md). `user_id` / `org_id` are copied from the session data into
 //! indexed columns so every session of a member can be ended with one statement.
+//!
+//! Rows are keyed by the SHA-256 of the session id, never the id itself: someone who
+//! reads the table (a backup, a replica, an injection elsewhere) cannot present a row's
+//! key as a cookie. The id carries 128 random bits, so an unsalted hash suffices.
 
 use app::ssr::{
     auth::session::{ORG_ID, USER_ID},
@@ -11,6 +15,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, SqlErr,
 };
+use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use tower_sessions::{
     ExpiredDeletion, SessionStore,
@@ -28,6 +33,13 @@ impl DbSessionStore {
     pub fn new(db: DatabaseConnection) -> Self {
         Self { db }
     }
+}
+
+/// The key a session's row is stored under: lowercase hex SHA-256 of the id as the
+/// cookie carries it.
+pub fn stored_id(session_id: &Id) -> String {
+    let digest = Sha256::digest(session_id.to_string().as_bytes());
+    digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 fn backend(err: DbErr) -> session_store::Error {
@@ -57,7 +69,7 @@ fn active_model(record: &Record) -> Result<session::ActiveModel, session_store::
     let data = serde_json::to_string(&record.data)
         .map_err(|e| session_store::Error::Encode(e.to_string()))?;
     Ok(session::ActiveModel {
-        id: Set(record.id.to_string()),
+        id: Set(stored_id(&record.id)),
         data: Set(data),
         expires_at: Set(to_chrono(record.expiry_date)),
         user_id: Set(uuid_field(record, USER_ID)),
@@ -94,7 +106,7 @@ impl SessionStore for DbSessionStore {
                 id: sea_orm::ActiveValue::NotSet,
                 ..model
             })
-            .filter(session::Column::Id.eq(record.id.to_string()))
+            .filter(session::Column::Id.eq(stored_id(&record.id)))
             .exec(&self.db)
             .await
             .map_err(backend)?;
@@ -103,7 +115,7 @@ impl SessionStore for DbSessionStore {
 
     /// Expired records are ignored even before the cleanup task removes them (#188).
     async fn load(&self, session_id: &Id) -> session_store::Result<Option<Record>> {
-        let Some(row) = session::Entity::find_by_id(session_id.to_string())
+        let Some(row) = session::Entity::find_by_id(stored_id(session_id))
             .filter(session::Column::ExpiresAt.gt(Utc::now()))
             .one(&self.db)
             .await
@@ -121,7 +133,7 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, session_id: &Id) -> session_store::Result<()> {
-        session::Entity::delete_by_id(session_id.to_string())
+        session::Entity::delete_by_id(stored_id(session_id))
             .exec(&self.db)
             .await
             .map_err(backend)?;

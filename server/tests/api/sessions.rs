@@ -9,6 +9,44 @@ use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 
 const PASSWORD: &str = "correct horse battery staple";
 
+/// The key the store files a session under, for the id a cookie carries.
+fn row_key(cookie: &str) -> String {
+    server::session_store::stored_id(&cookie.parse().expect("a session id"))
+}
+
+#[tokio::test]
+async fn the_database_holds_a_hash_of_the_session_id_never_the_id_a_browser_presents() {
+    let app = spawn_app().await;
+    app.create_owner("ada@example.com", PASSWORD, Plan::Business)
+        .await;
+    app.login("ada@example.com", PASSWORD).await;
+    let cookie = app.session_cookie().expect("session cookie");
+    let rows = session::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_ne!(rows[0].id, cookie);
+    assert!(!rows[0].data.contains(&cookie));
+    assert_eq!(rows[0].id, row_key(&cookie));
+    assert_eq!(rows[0].id.len(), 64, "hex SHA-256");
+    // The row's key presented as a cookie names no session (a client without the jar).
+    let as_cookie = |value: &str| {
+        reqwest::Client::new()
+            .post(app.url("/api/current_user"))
+            .header("Origin", &app.address)
+            .header("Accept", "application/json")
+            .header("Cookie", format!("keyward_session={value}"))
+            .form(&Vec::<(String, String)>::new())
+            .send()
+    };
+    let forged: Option<serde_json::Value> =
+        as_cookie(&rows[0].id).await.unwrap().json().await.unwrap();
+    assert_eq!(forged, None, "the stored key is not a session id");
+    let real: Option<serde_json::Value> = as_cookie(&cookie).await.unwrap().json().await.unwrap();
+    assert!(
+        real.is_some(),
+        "the same request with the real id is signed in"
+    );
+}
+
 #[tokio::test]
 async fn the_session_id_is_replaced_on_login_and_the_old_record_is_gone() {
     let app = spawn_app().await;
@@ -33,13 +71,15 @@ async fn the_session_id_is_replaced_on_login_and_the_old_record_is_gone() {
     assert_ne!(first, second);
     let old_records = app
         .count(&format!(
-            "SELECT COUNT(*) FROM sessions WHERE id = '{first}'"
+            "SELECT COUNT(*) FROM sessions WHERE id = '{}'",
+            row_key(&first)
         ))
         .await;
     assert_eq!(old_records, 0);
     assert_eq!(
         app.count(&format!(
-            "SELECT COUNT(*) FROM sessions WHERE id = '{second}'"
+            "SELECT COUNT(*) FROM sessions WHERE id = '{}'",
+            row_key(&second)
         ))
         .await,
         1
@@ -74,8 +114,11 @@ async fn logout_deletes_the_session_record_and_ends_the_session() {
     assert_eq!(response.status(), 200);
 
     assert_eq!(
-        app.count(&format!("SELECT COUNT(*) FROM sessions WHERE id = '{id}'"))
-            .await,
+        app.count(&format!(
+            "SELECT COUNT(*) FROM sessions WHERE id = '{}'",
+            row_key(&id)
+        ))
+        .await,
         0
     );
     let me = app.current_user().await;
@@ -204,8 +247,11 @@ async fn saving_a_session_that_was_deleted_meanwhile_does_not_bring_it_back() {
     // …and the slow request saves it afterwards.
     store.save(&loaded).await.unwrap();
     assert_eq!(
-        app.count(&format!("SELECT COUNT(*) FROM sessions WHERE id = '{id}'"))
-            .await,
+        app.count(&format!(
+            "SELECT COUNT(*) FROM sessions WHERE id = '{}'",
+            row_key(&id)
+        ))
+        .await,
         0
     );
 }
@@ -213,7 +259,7 @@ async fn saving_a_session_that_was_deleted_meanwhile_does_not_bring_it_back() {
 /// The signed-in session's row as stored: its idle deadline and its data.
 async fn session_row(app: &TestApp) -> (DateTime<Utc>, String) {
     let id = app.session_cookie().expect("session cookie");
-    let row = session::Entity::find_by_id(id)
+    let row = session::Entity::find_by_id(row_key(&id))
         .one(&app.db)
         .await
         .unwrap()
