@@ -144,7 +144,9 @@ impl Versions {
 }
 
 /// The files under `dir` by path relative to it, sorted, without the compressed copies
-/// (they are made from the originals). A missing directory holds no files.
+/// (they are made from the originals). A missing directory holds no files. Links to
+/// directories are not walked (one pointing back up would loop for ever); links to
+/// files count as the files they name.
 fn bundle_files(dir: &Path) -> io::Result<Vec<(String, PathBuf)>> {
     let mut found = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
@@ -155,9 +157,14 @@ fn bundle_files(dir: &Path) -> io::Result<Vec<(String, PathBuf)>> {
             Err(err) => return Err(err),
         };
         for entry in entries {
-            let path = entry?.path();
-            if path.is_dir() {
+            let entry = entry?;
+            let path = entry.path();
+            // `DirEntry::file_type` does not follow links, unlike `Path::is_dir`.
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
                 pending.push(path);
+            } else if kind.is_symlink() && path.is_dir() {
+                continue;
             } else if !matches!(
                 path.extension().and_then(|ext| ext.to_str()),
                 Some("br" | "gz")
@@ -274,6 +281,24 @@ mod tests {
         assert_ne!(
             Site::with(&with_snippet).bundle().app_dir(),
             plain.app_dir()
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_back_up_the_tree_is_not_walked_and_a_linked_file_counts() {
+        let site = Site::with(&BUILD);
+        let pkg = site.0.join("pkg");
+        std::os::unix::fs::symlink(&pkg, pkg.join("loop")).unwrap();
+        std::os::unix::fs::symlink(pkg.join("keyward.css"), pkg.join("linked.css")).unwrap();
+        let names: Vec<String> = bundle_files(&pkg)
+            .unwrap()
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        assert_eq!(
+            names,
+            ["keyward.css", "keyward.js", "keyward.wasm", "linked.css"]
         );
     }
 
