@@ -48,17 +48,19 @@ pub struct NewClient {
     pub name: Option<String>,
     #[schema(required = true, nullable = false, min_length = 3, max_length = 254)]
     pub email: Option<String>,
-    /// Your own identifier for this client, up to 200 characters.
-    #[schema(min_length = 1, max_length = 200)]
+    /// Your own identifier for this client, up to 200 characters (empty: none).
+    #[schema(max_length = 200)]
     pub external_ref: Option<String>,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClientChanges {
-    #[schema(nullable = false, min_length = 1, max_length = 200)]
+    /// Absent or `null`: unchanged.
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
-    #[schema(nullable = false, min_length = 3, max_length = 254)]
+    /// Absent or `null`: unchanged.
+    #[schema(min_length = 3, max_length = 254)]
     pub email: Option<String>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "super::extract::present")]

@@ -56,7 +56,8 @@ pub struct NewEnvelope {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EnvelopeChanges {
-    #[schema(nullable = false, min_length = 1, max_length = 200)]
+    /// Absent or `null`: unchanged.
+    #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
 }
 

@@ -3,19 +3,38 @@
 
 use app::ssr::services::pagination::PageRequest;
 use axum::{
-    extract::{FromRequest, FromRequestParts, Path},
+    extract::{FromRequest, FromRequestParts, Path, Request},
     http::request::Parts,
 };
-use serde::Deserialize;
+use serde::{Deserialize, de::DeserializeOwned};
+use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::error::ApiError;
 
-/// A JSON body; 415 without the JSON content type, 400 when unparseable, 422 when it
-/// does not fit the expected fields, 413 beyond the body limit.
-#[derive(Debug, FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// A JSON object body; 415 without the JSON content type, 400 when unparseable, 422
+/// when it is not an object or does not fit the expected fields, 413 beyond the body
+/// limit. Read as an object first: serde's derived `Deserialize` would also take a
+/// JSON array for a struct (`[null, null]` as a PATCH changing nothing), which no
+/// schema of ours describes.
+#[derive(Debug)]
 pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::Json(object) =
+            axum::Json::<Map<String, Value>>::from_request(request, state).await?;
+        serde_path_to_error::deserialize(Value::Object(object))
+            .map(ApiJson)
+            .map_err(|err| ApiError::Invalid(err.to_string()))
+    }
+}
 
 /// A record id in the path. Anything that is not an id cannot name a record: 404.
 #[derive(Debug, Clone, Copy, utoipa::IntoParams)]

@@ -10,6 +10,7 @@ mod envelopes;
 pub mod error;
 mod error_shape;
 mod extract;
+mod field_rules;
 mod leaks;
 mod openapi;
 mod page;

@@ -227,7 +227,8 @@ pub fn document() -> Document {
 }
 
 /// The document as served. utoipa 5.5 writes a link's fields in snake case
-/// (`operation_id`), which OpenAPI does not know: they are renamed here.
+/// (`operation_id`), which OpenAPI does not know: they are renamed here; and the field
+/// rules utoipa cannot state are added (`field_rules`).
 pub fn document_json(document: &Document) -> serde_json::Value {
     let mut json = serde_json::to_value(document).unwrap_or_default();
     let responses = json["paths"]
@@ -253,6 +254,10 @@ pub fn document_json(document: &Document) -> serde_json::Value {
                 }
             }
         }
+    }
+    // A rule that names no property is caught by `field_rules`' own test.
+    if let Err(problem) = super::field_rules::apply(&mut json) {
+        tracing::error!(%problem, "OpenAPI field rules not applied");
     }
     json
 }

@@ -52,12 +52,35 @@ pub struct CreatedWebhookView {
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct WebhookBody {
+pub struct NewWebhook {
     /// An `https://` URL.
+    #[schema(required = true, nullable = false, max_length = 2048)]
+    pub url: Option<String>,
+    /// Event names, e.g. `envelope.sent`.
+    #[schema(required = true, nullable = false)]
+    pub events: Option<Vec<String>>,
+    /// Absent or `null`: true.
+    pub active: Option<bool>,
+}
+
+impl From<NewWebhook> for WebhookInput {
+    fn from(body: NewWebhook) -> Self {
+        WebhookInput {
+            url: body.url,
+            events: body.events,
+            active: body.active,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WebhookBody {
+    /// An `https://` URL. Absent or `null`: unchanged (so for every field).
+    #[schema(max_length = 2048)]
     pub url: Option<String>,
     /// Event names, e.g. `envelope.sent`.
     pub events: Option<Vec<String>>,
-    /// Defaults to true at creation.
     pub active: Option<bool>,
 }
 
@@ -96,13 +119,13 @@ pub async fn get(
     ))
 }
 
-#[utoipa::path(post, path = "/v1/webhooks", operation_id = "createWebhook", tag = "webhooks", request_body = WebhookBody,
+#[utoipa::path(post, path = "/v1/webhooks", operation_id = "createWebhook", tag = "webhooks", request_body = NewWebhook,
     responses((status = 201, body = CreatedWebhookView), (status = 422, body = ErrorBody)),
     security(("bearer" = ["webhooks:write"])))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    ApiJson(body): ApiJson<WebhookBody>,
+    ApiJson(body): ApiJson<NewWebhook>,
 ) -> Result<(StatusCode, Json<CreatedWebhookView>), ApiError> {
     let write = KeyedWrite::begin(&state.db, &caller).await?;
     let created = webhooks::create(

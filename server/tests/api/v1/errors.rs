@@ -174,6 +174,29 @@ async fn body_errors_use_the_api_shape_and_write_nothing() {
     .await;
     assert_eq!(status, 422, "{body}");
     assert!(body.contains("unknown field `nmae`"), "{body}");
+    // serde would read a struct from an array too; the API takes objects only.
+    for body in [
+        json!(["Acme", "acme@example.com"]),
+        json!([null, null]),
+        json!("Acme"),
+    ] {
+        let (status, answer) = call(&app, Method::POST, "/clients", Some(&key), Some(body)).await;
+        assert_eq!(status, 422, "{answer}");
+        assert!(answer.contains("expected a map"), "{answer}");
+    }
+    let (status, body) = call(
+        &app,
+        Method::POST,
+        "/clients",
+        Some(&key),
+        Some(json!({ "name": "Acme", "email": 7 })),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body.contains("email: invalid type"),
+        "the field is named: {body}"
+    );
     let (status, body) = call(
         &app,
         Method::POST,
