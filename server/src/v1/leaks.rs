@@ -79,7 +79,7 @@ pub async fn report(
     body: Result<ApiJson<LeakReport>, ApiError>,
 ) -> Result<(StatusCode, Json<LeakReceipt>), ApiError> {
     let reporter = client.and_then(|Extension(ClientIp(ip))| ip);
-    // The budget is spent before the body is looked at: junk counts too.
+    // The budget is spent before the body is checked or acted on: junk counts too.
     if let Err(retry_after_seconds) = state.rate_limits.admit_leak_report(reporter) {
         metrics::counter!(V1_RATE_LIMITED, "reason" => "leak_reports").increment(1);
         return Err(ApiError::TooManyRequests {

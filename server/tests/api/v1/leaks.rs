@@ -156,7 +156,7 @@ async fn a_report_outside_the_limits_is_refused_whole_and_revokes_nothing() {
 }
 
 #[tokio::test]
-async fn an_address_that_reports_too_often_waits_and_its_reports_are_not_read() {
+async fn an_address_that_reports_too_often_waits_and_its_reports_revoke_nothing() {
     let app = spawn_app_with(&[("KEYWARD_LEAK_REPORTS_PER_IP_PER_MINUTE", "2")]).await;
     let ada = owner(&app, "ada@example.com").await;
     let real = key(&app, &ada, Mode::Live, &[Scope::All]).await;
@@ -190,7 +190,7 @@ async fn an_address_that_reports_too_often_waits_and_its_reports_are_not_read() 
     assert_eq!(
         whoami(&app, &real).await.0,
         200,
-        "the refused report was not read"
+        "the refused report revoked nothing"
     );
     assert_eq!(leaked_events(&app).await, 0);
 }
