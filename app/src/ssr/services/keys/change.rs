@@ -13,8 +13,8 @@ use uuid::Uuid;
 
 use super::{
     Expiry, KeyError, MAX_DESCRIPTION_CHARS, action, expiry_instant, invalid, normalize_networks,
-    normalize_scopes, replaced_keys, status_of, summary, validate_description, validate_name,
-    works_at,
+    normalize_scopes, replaced_keys, revocation, status_of, summary, validate_description,
+    validate_name, works_at,
 };
 use crate::ssr::key_cache::feed::Invalidator;
 use crate::{
@@ -148,10 +148,7 @@ pub async fn revoke_key(
     // The conditional write comes first: of two concurrent revokes exactly one changes
     // the row and writes the audit event, and on SQLite the transaction holds the write
     // lock from its first statement (a read-then-write transaction could not upgrade).
-    let mut revoke = api_key::Entity::update_many()
-        .col_expr(api_key::Column::RevokedAt, Expr::value(now))
-        .col_expr(api_key::Column::RevokedBy, Expr::value(revoked_by))
-        .col_expr(api_key::Column::RevokeReason, Expr::value(reason.clone()))
+    let mut revoke = revocation(now, revoked_by, reason.as_deref())
         .filter(api_key::Column::Id.eq(key_id))
         .filter(api_key::Column::RevokedAt.is_null());
     let mut find = api_key::Entity::find_by_id(key_id);
@@ -208,13 +205,7 @@ pub(crate) async fn revoke_keys_acting_for(
         Actor::User { id, .. } => Some(*id),
         _ => None,
     };
-    api_key::Entity::update_many()
-        .col_expr(api_key::Column::RevokedAt, Expr::value(now))
-        .col_expr(api_key::Column::RevokedBy, Expr::value(revoked_by))
-        .col_expr(
-            api_key::Column::RevokeReason,
-            Expr::value(MEMBER_REMOVED_REASON),
-        )
+    revocation(now, revoked_by, Some(MEMBER_REMOVED_REASON))
         .filter(api_key::Column::Id.is_in(keys.iter().map(|key| key.id)))
         .exec(txn)
         .await?;

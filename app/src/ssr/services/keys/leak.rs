@@ -6,13 +6,10 @@
 use std::{collections::BTreeSet, net::IpAddr};
 
 use chrono::Utc;
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, TransactionTrait,
-    sea_query::Expr,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, TransactionTrait};
 use serde_json::json;
 
-use super::{action, works_at};
+use super::{action, revocation, works_at};
 use crate::ssr::{
     entities::api_key,
     key_cache::feed::Invalidator,
@@ -109,13 +106,7 @@ async fn revoke_one(
     let txn = db.begin().await?;
     // The conditional write comes first, as in `revoke_key`: of two concurrent
     // revocations exactly one changes the row and writes the audit event.
-    let changed = api_key::Entity::update_many()
-        .col_expr(api_key::Column::RevokedAt, Expr::value(now))
-        .col_expr(
-            api_key::Column::RevokedBy,
-            Expr::value(Option::<uuid::Uuid>::None),
-        )
-        .col_expr(api_key::Column::RevokeReason, Expr::value(LEAKED_REASON))
+    let changed = revocation(now, None, Some(LEAKED_REASON))
         .filter(api_key::Column::Id.eq(key.id))
         .filter(works_at(now))
         .exec(&txn)

@@ -26,8 +26,8 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-    sea_query::{Query, SelectStatement},
+    ColumnTrait, Condition, DbErr, EntityTrait, PaginatorTrait, QueryFilter, UpdateMany,
+    sea_query::{Expr, Query, SelectStatement},
 };
 use uuid::Uuid;
 
@@ -271,6 +271,22 @@ pub(crate) fn works_at(now: DateTime<Utc>) -> Condition {
             Condition::any()
                 .add(api_key::Column::ExpiresAt.is_null())
                 .add(api_key::Column::ExpiresAt.gt(now)),
+        )
+}
+
+/// The update that revokes keys at `now`: every revocation sets the same three columns.
+/// Callers add the filters that say which keys, and which are still revocable.
+pub(crate) fn revocation(
+    now: DateTime<Utc>,
+    revoked_by: Option<Uuid>,
+    reason: Option<&str>,
+) -> UpdateMany<api_key::Entity> {
+    api_key::Entity::update_many()
+        .col_expr(api_key::Column::RevokedAt, Expr::value(now))
+        .col_expr(api_key::Column::RevokedBy, Expr::value(revoked_by))
+        .col_expr(
+            api_key::Column::RevokeReason,
+            Expr::value(reason.map(str::to_owned)),
         )
 }
 
