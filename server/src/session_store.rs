@@ -38,8 +38,7 @@ impl DbSessionStore {
 /// The key a session's row is stored under: lowercase hex SHA-256 of the id as the
 /// cookie carries it.
 pub fn stored_id(session_id: &Id) -> String {
-    let digest = Sha256::digest(session_id.to_string().as_bytes());
-    digest.iter().map(|byte| format!("{byte:02x}")).collect()
+    hex::encode(Sha256::digest(session_id.to_string().as_bytes()))
 }
 
 fn backend(err: DbErr) -> session_store::Error {

@@ -183,11 +183,7 @@ fn bundle_files(dir: &Path) -> io::Result<Vec<(String, PathBuf)>> {
 }
 
 fn short_hex(digest: &[u8]) -> String {
-    digest
-        .iter()
-        .take(VERSION_HEX_DIGITS / 2)
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    hex::encode(&digest[..digest.len().min(VERSION_HEX_DIGITS / 2)])
 }
 
 fn compressed_dir(dir: &Path) -> ServeDir {
