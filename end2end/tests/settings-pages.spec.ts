@@ -45,7 +45,7 @@ test('the audit log shows the events and never a secret', async ({ page }, testI
   await expect(page.getByTestId('key-name')).toHaveText('Audited key');
 });
 
-test('a key page shows its configuration, usage chart and activity', async ({ page }, testInfo) => {
+test('a key page shows its configuration, usage chart, request log and activity', async ({ page }, testInfo) => {
   const created = createKey('Charted key');
   for (let i = 0; i < 3; i++) {
     const response = await page.request.get('/v1/whoami', { headers: { Authorization: `Bearer ${created.secret}` } });
@@ -81,6 +81,17 @@ test('a key page shows its configuration, usage chart and activity', async ({ pa
   await expect(page.getByRole('button', { name: '7 days' })).toHaveAttribute('aria-pressed', 'true');
   await expect(chart.locator('g.chart-bar')).toHaveCount(7);
   await expect(page.getByTestId('usage-total')).toHaveText('4');
+
+  // The request log came with the same flush as the counts.
+  const requests = page.getByTestId('key-requests');
+  await expect(requests.getByTestId('request-row')).toHaveCount(4);
+  await expect(requests.getByTestId('request-row').first()).toContainText('GET /v1/nowhere');
+  await requests.getByRole('button', { name: '4xx' }).click();
+  await expect(requests.getByRole('button', { name: '4xx' })).toHaveAttribute('aria-pressed', 'true');
+  await expect(requests.getByTestId('request-row')).toHaveCount(1);
+  await expect(requests.getByTestId('request-row')).toHaveAttribute('data-status', '404');
+  await requests.getByRole('button', { name: '2xx' }).click();
+  await expect(requests.getByTestId('request-row')).toHaveCount(3);
 
   const activity = page.getByTestId('key-activity');
   await expect(activity.locator('[data-action="api_key.created"]')).toHaveCount(1);

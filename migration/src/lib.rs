@@ -15,6 +15,7 @@ mod m20261123_000007_create_invitations;
 mod m20261129_000008_create_key_changes;
 mod m20261129_000009_scope_audit_events;
 mod m20261129_000010_index_rolled_from;
+mod m20261130_000011_create_request_log;
 mod sql;
 
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000008_create_key_changes::Migration),
             Box::new(m20261129_000009_scope_audit_events::Migration),
             Box::new(m20261129_000010_index_rolled_from::Migration),
+            Box::new(m20261130_000011_create_request_log::Migration),
         ]
     }
 }

@@ -14,7 +14,7 @@ use app::{
         keys::hash::{InvalidPepper, KeyHasher},
         mail::{MailError, Mailer},
         rate_limit::ApiRateLimiter,
-        services::{accounts, usage::UsageMeter},
+        services::{accounts, request_log::RequestLogLimits, usage::UsageMeter},
         setup_gate::SetupGate,
         state::{AppState, KeySettings, SharedState},
     },
@@ -79,6 +79,7 @@ pub struct Application {
     db: DatabaseConnection,
     usage: UsageMeter,
     usage_flush_interval: Duration,
+    request_log: RequestLogLimits,
     verified_keys: VerifiedKeys,
     feed: Feed,
     passwords: PasswordHasher,
@@ -211,7 +212,7 @@ impl Application {
             brand: config.key_prefix.clone(),
             hasher: KeyHasher::new(&config.key_pepper.secret, config.key_pepper.version)?,
         });
-        let usage = UsageMeter::default();
+        let usage = UsageMeter::new(config.request_log);
         let verified_keys = VerifiedKeys::new(config.key_cache);
         let feed = verified_keys.start_feed(db.clone());
         let rate_limits = Arc::new(ApiRateLimiter::new(config.rate_limits));
@@ -240,6 +241,7 @@ impl Application {
             setup_gate,
             keys,
             usage: usage.clone(),
+            request_log: config.request_log,
             invalidator: verified_keys.invalidator(),
             verified_keys: verified_keys.clone(),
             rate_limits: rate_limits.clone(),
@@ -266,6 +268,7 @@ impl Application {
             db,
             usage,
             usage_flush_interval: config.usage_flush_interval,
+            request_log: config.request_log,
             verified_keys,
             feed,
             passwords,
@@ -312,9 +315,9 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let flusher = self
-            .usage
-            .spawn_flusher(self.db.clone(), self.usage_flush_interval);
+        let flusher =
+            self.usage
+                .spawn_flusher(self.db.clone(), self.usage_flush_interval, self.request_log);
         let served = axum::serve(
             self.listener,
             self.router

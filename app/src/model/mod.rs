@@ -10,6 +10,7 @@ mod members;
 mod mode;
 mod page;
 mod plan;
+mod request_log;
 mod role;
 mod scope;
 mod vocabulary;
@@ -34,6 +35,7 @@ pub use members::{
 pub use mode::Mode;
 pub use page::Page;
 pub use plan::{Plan, PlanLimits};
+pub use request_log::{Refusal, RequestListing, RequestLogEntry, StatusClass};
 pub use role::Role;
 pub use scope::{Scope, key_allows, scopes_grant};
 pub use workspaces::{WorkspaceRow, WorkspacesView};

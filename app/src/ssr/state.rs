@@ -11,7 +11,7 @@ use super::{
     keys::hash::KeyHasher,
     mail::Mailer,
     rate_limit::ApiRateLimiter,
-    services::usage::UsageMeter,
+    services::{request_log::RequestLogLimits, usage::UsageMeter},
     setup_gate::SetupGate,
 };
 
@@ -45,6 +45,8 @@ pub struct SharedState {
     pub setup_gate: SetupGate,
     pub keys: Arc<KeySettings>,
     pub usage: UsageMeter,
+    /// Retention and cap of each key's request log (the key page states them).
+    pub request_log: RequestLogLimits,
     /// Verified keys, so `/v1` makes no database round trip for a known key.
     pub verified_keys: VerifiedKeys,
     /// Handed to every service that changes what key verification decides.

@@ -10,7 +10,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use app::ssr::{
     auth::throttle::ThrottleSettings, key_cache::CacheSizes, mail::MailSettings,
-    rate_limit::RateLimitSettings, state::SessionSettings,
+    rate_limit::RateLimitSettings, services::request_log::RequestLogLimits, state::SessionSettings,
 };
 use secrecy::SecretString;
 use url::Url;
@@ -18,7 +18,9 @@ use url::Url;
 pub use self::read::validate_key_prefix;
 use self::{
     pepper::load_or_create_pepper_file,
-    read::{invalid, non_zero, parse_number, rate_limit_settings, session_settings},
+    read::{
+        invalid, non_zero, parse_number, rate_limit_settings, request_log_limits, session_settings,
+    },
 };
 use crate::http::client_ip::TrustedProxies;
 
@@ -54,6 +56,8 @@ pub struct Config {
     pub trusted_proxies: TrustedProxies,
     /// How often counted `/v1` usage is written to the database.
     pub usage_flush_interval: Duration,
+    /// Retention and cap of each key's request log.
+    pub request_log: RequestLogLimits,
     pub key_cache: CacheSizes,
     /// Where `/metrics` is served (Prometheus text); `None`: not at all.
     pub metrics_addr: Option<SocketAddr>,
@@ -210,6 +214,7 @@ impl Config {
             )?,
         };
         let rate_limits = rate_limit_settings(&lookup)?;
+        let request_log = request_log_limits(&lookup)?;
         let password_hashing_threads = parse_number(
             &lookup,
             "KEYWARD_PASSWORD_HASHING_THREADS",
@@ -251,6 +256,7 @@ impl Config {
             },
             trusted_proxies,
             usage_flush_interval: Duration::from_millis(usage_flush_ms),
+            request_log,
             key_cache,
             metrics_addr,
             rate_limits,

@@ -2,7 +2,9 @@
 
 use std::{num::NonZeroU32, time::Duration};
 
-use app::ssr::{rate_limit::RateLimitSettings, state::SessionSettings};
+use app::ssr::{
+    rate_limit::RateLimitSettings, services::request_log::RequestLogLimits, state::SessionSettings,
+};
 
 use super::ConfigError;
 
@@ -82,6 +84,39 @@ pub(super) fn rate_limit_settings(
             "KEYWARD_LEAK_REPORTS_PER_IP_PER_MINUTE",
             defaults.leak_reports_per_minute,
         )?,
+    })
+}
+
+/// How long each key's request log is kept, and how many requests at most per key.
+pub(super) fn request_log_limits(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<RequestLogLimits, ConfigError> {
+    let defaults = RequestLogLimits::default();
+    let retention_days: u32 = parse_number(
+        lookup,
+        "KEYWARD_REQUEST_LOG_RETENTION_DAYS",
+        defaults.retention_days,
+    )?;
+    if !(1..=365).contains(&retention_days) {
+        return Err(invalid(
+            "KEYWARD_REQUEST_LOG_RETENTION_DAYS",
+            "must be 1 to 365 days",
+        ));
+    }
+    let rows_per_key: u32 = parse_number(
+        lookup,
+        "KEYWARD_REQUEST_LOG_ROWS_PER_KEY",
+        defaults.rows_per_key,
+    )?;
+    if !(10..=1_000_000).contains(&rows_per_key) {
+        return Err(invalid(
+            "KEYWARD_REQUEST_LOG_ROWS_PER_KEY",
+            "must be 10 to 1000000",
+        ));
+    }
+    Ok(RequestLogLimits {
+        retention_days,
+        rows_per_key,
     })
 }
 

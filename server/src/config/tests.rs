@@ -172,3 +172,40 @@ fn the_bundle_directory_must_be_named_and_watch_mode_is_noticed() {
     let watched = config_from(&[PEPPER, ("LEPTOS_WATCH", "ON")]).unwrap();
     assert!(watched.bundle_rebuilt_while_serving);
 }
+
+#[test]
+fn the_request_log_keeps_30_days_and_10000_rows_per_key_by_default_within_bounds() {
+    let config = config_from(&[PEPPER]).unwrap();
+    assert_eq!(
+        (
+            config.request_log.retention_days,
+            config.request_log.rows_per_key
+        ),
+        (30, 10_000)
+    );
+    for (name, value) in [
+        ("KEYWARD_REQUEST_LOG_RETENTION_DAYS", "0"),
+        ("KEYWARD_REQUEST_LOG_RETENTION_DAYS", "366"),
+        ("KEYWARD_REQUEST_LOG_ROWS_PER_KEY", "9"),
+        ("KEYWARD_REQUEST_LOG_ROWS_PER_KEY", "lots"),
+    ] {
+        let err = config_from(&[PEPPER, (name, value)]).unwrap_err();
+        assert!(
+            matches!(err, ConfigError::Invalid { name: named, .. } if named == name),
+            "{name}={value}: {err}"
+        );
+    }
+    let config = config_from(&[
+        PEPPER,
+        ("KEYWARD_REQUEST_LOG_RETENTION_DAYS", "7"),
+        ("KEYWARD_REQUEST_LOG_ROWS_PER_KEY", "500"),
+    ])
+    .unwrap();
+    assert_eq!(
+        (
+            config.request_log.retention_days,
+            config.request_log.rows_per_key
+        ),
+        (7, 500)
+    );
+}

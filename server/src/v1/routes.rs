@@ -67,6 +67,8 @@ pub struct Declaration {
 #[derive(Debug)]
 pub struct DeclaredPath {
     methods: Vec<(Method, Access)>,
+    /// The full template, shared with every request-log entry that names it.
+    pub template: Arc<str>,
     pub answers: AnswerCounter,
 }
 
@@ -154,11 +156,13 @@ impl ApiRoutes {
     {
         self.router = self.router.route(path, on(verb.filter(), handler));
         let full = format!("{}{path}", self.prefix);
+        let template: Arc<str> = Arc::from(full.as_str());
         self.table
             .by_path
-            .entry(Arc::from(full.as_str()))
+            .entry(template.clone())
             .or_insert_with(|| DeclaredPath {
                 methods: Vec::new(),
+                template,
                 answers: AnswerCounter::new(full.clone().into()),
             })
             .methods

@@ -368,6 +368,12 @@ async fn an_owner_can_neither_change_nor_read_another_organizations_objects_by_t
                 json!({ "id": globex_key, "cursor": null }),
             )
             .await,
+        owner
+            .post_json(
+                "/api/key_requests",
+                json!({ "id": globex_key, "class": "All", "cursor": null }),
+            )
+            .await,
     ];
     for read in reads {
         assert_eq!(read.status(), 404, "{}", read.url());
@@ -398,7 +404,7 @@ async fn every_state_changing_server_function_is_in_the_matrix_or_named_as_open_
 }
 
 /// Server functions that only read (every role reads; checked per page elsewhere).
-const READ_ONLY: [&str; 12] = [
+const READ_ONLY: [&str; 13] = [
     "/api/current_user",
     "/api/preview_invitation",
     "/api/keys_overview",
@@ -406,6 +412,7 @@ const READ_ONLY: [&str; 12] = [
     "/api/key_details",
     "/api/key_usage",
     "/api/key_activity",
+    "/api/key_requests",
     "/api/audit_filter_choices",
     "/api/audit_listing",
     "/api/billing_overview",

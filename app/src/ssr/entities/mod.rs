@@ -2,6 +2,7 @@
 
 pub mod api_key;
 pub mod api_key_usage;
+pub mod api_request;
 pub mod audit_event;
 pub mod client;
 pub mod envelope;

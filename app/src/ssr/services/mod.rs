@@ -10,6 +10,7 @@ pub mod keys;
 pub mod members;
 pub mod onboarding;
 pub mod pagination;
+pub mod request_log;
 pub mod resources;
 pub mod text;
 pub mod usage;

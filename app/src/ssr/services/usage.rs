@@ -1,12 +1,13 @@
-//! Usage metering: requests are counted in memory per key and UTC hour, and written in
-//! batches (every few seconds, and once more on graceful shutdown), so `/v1` makes no
-//! database write per request and a SIGTERM loses nothing.
+//! Usage metering: requests are counted in memory per key and UTC hour, and kept for
+//! each key's request log, then written in batches (every few seconds, and once more on
+//! graceful shutdown), so `/v1` makes no database write per request and a SIGTERM loses
+//! nothing. The flusher also prunes the request log, about once a minute.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     net::IpAddr,
     sync::{Arc, Mutex, PoisonError},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use chrono::{DateTime, Utc};
@@ -17,10 +18,14 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::request_log::{self, LoggedRequest, PendingLog, RequestLogLimits};
 use crate::{
     model::Mode,
     ssr::entities::{api_key, api_key_usage},
 };
+
+/// How often the flusher prunes the request log.
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
 /// The key a request named, for counting (known even when the key was refused).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,16 +66,27 @@ struct LastUse {
 
 /// Keyed by our own key ids (known keys only), so a fast hash is safe here.
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+type FastSet<K> = HashSet<K, foldhash::fast::RandomState>;
 
 #[derive(Debug, Default)]
 struct Pending {
     hours: FastMap<(Uuid, DateTime<Utc>), (UsageSubject, Tally)>,
     last_used: FastMap<Uuid, LastUse>,
+    log: PendingLog,
 }
 
 impl Pending {
     fn is_empty(&self) -> bool {
-        self.hours.is_empty() && self.last_used.is_empty()
+        self.hours.is_empty() && self.last_used.is_empty() && self.log.is_empty()
+    }
+
+    /// An empty batch for what comes next; `self` is what was collected so far.
+    fn take(&mut self) -> Pending {
+        let next = Pending {
+            log: self.log.empty_like(),
+            ..Pending::default()
+        };
+        std::mem::replace(self, next)
     }
 
     /// Puts counts from a failed flush back, beside anything recorded since.
@@ -88,6 +104,7 @@ impl Pending {
                 *entry = last;
             }
         }
+        self.log.merge_older(other.log);
     }
 }
 
@@ -96,12 +113,16 @@ impl Pending {
 pub struct Flushed {
     pub buckets: usize,
     pub requests: i64,
+    /// Rows added to the request log.
+    pub logged: usize,
 }
 
 /// Shared by every `/v1` request; cheap to clone.
 #[derive(Debug, Clone, Default)]
 pub struct UsageMeter {
     pending: Arc<Mutex<Pending>>,
+    /// Keys whose log grew since the last prune: only they can be over the cap.
+    logged_keys: Arc<Mutex<FastSet<Uuid>>>,
 }
 
 /// The start of `at`'s UTC hour (counted on every `/v1` request: whole-second
@@ -112,37 +133,46 @@ pub fn hour_of(at: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 impl UsageMeter {
+    /// A meter whose request log keeps at most `limits.rows_per_key` per key and flush.
+    pub fn new(limits: RequestLogLimits) -> Self {
+        UsageMeter {
+            pending: Arc::new(Mutex::new(Pending {
+                log: PendingLog::new(limits.rows_per_key),
+                ..Pending::default()
+            })),
+            logged_keys: Arc::default(),
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Pending> {
         // A panic while holding the lock cannot leave the counts inconsistent
         // (each update is a few additions), so a poisoned lock is still usable.
         self.pending.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Counts one answered request made with a verified key, and moves its last use;
-    /// `status` is the HTTP status sent.
-    pub fn record(
-        &self,
-        subject: UsageSubject,
-        status: u16,
-        ip: Option<IpAddr>,
-        at: DateTime<Utc>,
-    ) {
+    /// Counts and logs one answered request made with a verified key, and moves its
+    /// last use.
+    pub fn record(&self, subject: UsageSubject, request: LoggedRequest) {
+        let use_ = LastUse {
+            at: request.at,
+            ip: request.ip,
+        };
         let mut pending = self.lock();
-        Self::tally(&mut pending, subject, status, at);
-        let last = pending
-            .last_used
-            .entry(subject.key_id)
-            .or_insert(LastUse { at, ip });
-        if at >= last.at {
-            *last = LastUse { at, ip };
+        Self::tally(&mut pending, subject, request.status, request.at);
+        let last = pending.last_used.entry(subject.key_id).or_insert(use_);
+        if use_.at >= last.at {
+            *last = use_;
         }
+        pending.log.push(subject, request);
     }
 
-    /// Counts a request whose key was refused at verification (revoked, expired, from an
-    /// address outside its allowlist, …): it shows in the key's usage as a failure, but
-    /// is not a use of the key, so its last use (time and address) stays as it was.
-    pub fn record_refused(&self, subject: UsageSubject, status: u16, at: DateTime<Utc>) {
-        Self::tally(&mut self.lock(), subject, status, at);
+    /// Counts and logs a request whose key was refused at verification (revoked,
+    /// expired, from an address outside its allowlist, …): it shows in the key's usage
+    /// as a failure, but is not a use of the key, so its last use stays as it was.
+    pub fn record_refused(&self, subject: UsageSubject, request: LoggedRequest) {
+        let mut pending = self.lock();
+        Self::tally(&mut pending, subject, request.status, request.at);
+        pending.log.push(subject, request);
     }
 
     fn tally(pending: &mut Pending, subject: UsageSubject, status: u16, at: DateTime<Utc>) {
@@ -162,12 +192,21 @@ impl UsageMeter {
     /// Writes everything counted so far in one transaction. On failure the counts
     /// are kept for the next attempt.
     pub async fn flush(&self, db: &DatabaseConnection) -> Result<Flushed, DbErr> {
-        let batch = std::mem::take(&mut *self.lock());
+        let batch = self.lock().take();
         if batch.is_empty() {
             return Ok(Flushed::default());
         }
         match write(db, &batch).await {
-            Ok(flushed) => Ok(flushed),
+            Ok(flushed) => {
+                if !batch.log.is_empty() {
+                    let mut logged = self
+                        .logged_keys
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner);
+                    logged.extend(batch.log.key_ids());
+                }
+                Ok(flushed)
+            }
             Err(err) => {
                 self.lock().merge(batch);
                 Err(err)
@@ -175,18 +214,57 @@ impl UsageMeter {
         }
     }
 
-    /// Flushes every `every` until [`Flusher::stop`], which lets a flush in progress
-    /// finish (aborting it could drop the batch it holds).
-    pub fn spawn_flusher(&self, db: DatabaseConnection, every: Duration) -> Flusher {
+    /// Prunes the request log: requests past the retention, and for the keys logged
+    /// since the last pass, those beyond the cap. On failure the keys are kept for the
+    /// next pass.
+    pub async fn prune_log(
+        &self,
+        db: &DatabaseConnection,
+        limits: RequestLogLimits,
+    ) -> Result<request_log::Pruned, DbErr> {
+        let keys = std::mem::take(
+            &mut *self
+                .logged_keys
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        match request_log::prune(db, limits, keys.iter().copied(), Utc::now()).await {
+            Ok(pruned) => Ok(pruned),
+            Err(err) => {
+                self.logged_keys
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .extend(keys);
+                Err(err)
+            }
+        }
+    }
+
+    /// Flushes every `every`, and prunes the request log about once a minute, until
+    /// [`Flusher::stop`], which lets a flush in progress finish (aborting it could drop
+    /// the batch it holds).
+    pub fn spawn_flusher(
+        &self,
+        db: DatabaseConnection,
+        every: Duration,
+        limits: RequestLogLimits,
+    ) -> Flusher {
         let meter = self.clone();
         let (stop, mut stopped) = tokio::sync::watch::channel(false);
         let task = tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut last_prune = Instant::now();
             loop {
                 tokio::select! {
                     _ = tick.tick() => {}
                     _ = stopped.changed() => return,
+                }
+                if last_prune.elapsed() >= PRUNE_EVERY {
+                    last_prune = Instant::now();
+                    if let Err(err) = meter.prune_log(&db, limits).await {
+                        tracing::warn!(%err, "could not prune the request log; trying again later");
+                    }
                 }
                 let started = std::time::Instant::now();
                 match meter.flush(&db).await {
@@ -276,6 +354,8 @@ async fn write(db: &DatabaseConnection, batch: &Pending) -> Result<Flushed, DbEr
             .exec(&txn)
             .await?;
     }
+    request_log::write(&txn, &batch.log).await?;
+    flushed.logged = batch.log.len();
     txn.commit().await?;
     Ok(flushed)
 }
@@ -298,6 +378,18 @@ mod tests {
                 at.duration_trunc(TimeDelta::hours(1)).unwrap(),
                 "{at}"
             );
+        }
+    }
+
+    fn request(status: u16, at: DateTime<Utc>) -> LoggedRequest {
+        LoggedRequest {
+            at,
+            method: http::Method::GET,
+            route: std::sync::Arc::from("/v1/whoami"),
+            status,
+            ip: None,
+            latency: Duration::from_micros(250),
+            refusal: None,
         }
     }
 
@@ -354,9 +446,9 @@ mod tests {
         let at = DateTime::parse_from_rfc3339("2026-11-23T10:59:59.999Z")
             .unwrap()
             .with_timezone(&Utc);
-        meter.record(key, 200, None, at);
-        meter.record(key, 401, None, at + TimeDelta::milliseconds(1));
-        meter.record(key, 200, None, at + TimeDelta::minutes(30));
+        meter.record(key, request(200, at));
+        meter.record(key, request(401, at + TimeDelta::milliseconds(1)));
+        meter.record(key, request(200, at + TimeDelta::minutes(30)));
         let pending = meter.lock();
         assert_eq!(pending.hours.len(), 2);
         let ten = hour_of(at);
@@ -377,10 +469,11 @@ mod tests {
         let meter = UsageMeter::default();
         let key = subject();
         let now = Utc::now();
-        meter.record(key, 200, None, now);
-        meter.record_refused(key, 401, now + TimeDelta::seconds(1));
+        meter.record(key, request(200, now));
+        meter.record_refused(key, request(401, now + TimeDelta::seconds(1)));
         assert_eq!(meter.pending_requests(), 2);
         assert_eq!(meter.lock().last_used[&key.key_id].at, now);
+        assert_eq!(meter.lock().log.len(), 2, "both are in the key's log");
     }
 
     #[test]
@@ -388,14 +481,21 @@ mod tests {
         let meter = UsageMeter::default();
         let key = subject();
         let now = Utc::now();
-        meter.record(key, 200, None, now);
-        let batch = std::mem::take(&mut *meter.lock());
-        meter.record(key, 500, None, now + TimeDelta::seconds(1));
+        meter.record(key, request(200, now));
+        let batch = meter.lock().take();
+        assert_eq!(batch.log.len(), 1, "the batch holds what was logged");
+        assert!(meter.lock().is_empty(), "and the meter starts afresh");
+        meter.record(key, request(500, now + TimeDelta::seconds(1)));
         meter.lock().merge(batch);
         assert_eq!(meter.pending_requests(), 2);
         assert_eq!(
             meter.lock().last_used[&key.key_id].at,
             now + TimeDelta::seconds(1)
+        );
+        assert_eq!(
+            meter.lock().log.statuses(key.key_id),
+            [200, 500],
+            "the log stays oldest first"
         );
     }
 }

@@ -15,7 +15,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 use super::usage::UsageSubject;
 
 use crate::{
-    model::{KeyStatus, Mode, Role},
+    model::{KeyStatus, Mode, Refusal, Role},
     ssr::{
         key_cache::{
             KeyHash,
@@ -60,6 +60,18 @@ impl Rejection {
             Rejection::AddressNotAllowed => "address_not_allowed",
             Rejection::CreatorRemoved => "creator_removed",
             Rejection::NoApiAccess => "no_api_access",
+        }
+    }
+
+    /// The reason the key's request log gives; `None` for tokens that name no key.
+    pub fn refusal(&self) -> Option<Refusal> {
+        match self {
+            Rejection::Malformed(_) | Rejection::Unknown => None,
+            Rejection::Revoked => Some(Refusal::Revoked),
+            Rejection::Expired => Some(Refusal::Expired),
+            Rejection::AddressNotAllowed => Some(Refusal::AddressNotAllowed),
+            Rejection::CreatorRemoved => Some(Refusal::CreatorRemoved),
+            Rejection::NoApiAccess => Some(Refusal::NoApiAccess),
         }
     }
 }

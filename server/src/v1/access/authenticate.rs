@@ -3,9 +3,15 @@ use std::{
     sync::atomic::{AtomicU64, Ordering::Relaxed},
 };
 
-use app::ssr::{
-    services::verification::{Rejection, VerificationError, VerifiedKey, decide, presented},
-    state::AppState,
+use app::{
+    model::Refusal,
+    ssr::{
+        services::{
+            usage::UsageSubject,
+            verification::{Rejection, VerificationError, VerifiedKey, decide, presented},
+        },
+        state::AppState,
+    },
 };
 use axum::{
     extract::Request,
@@ -40,6 +46,22 @@ pub(super) fn client_ip(request: &Request) -> Option<IpAddr> {
         .and_then(|client| client.0)
 }
 
+/// A request authentication turned away: the answer, and the key it named, if it
+/// named a known one (its usage and request log count the refusal).
+pub(super) struct Refused {
+    pub response: Response,
+    pub key: Option<(UsageSubject, Refusal)>,
+}
+
+impl Refused {
+    fn anonymous(response: Response) -> Self {
+        Refused {
+            response,
+            key: None,
+        }
+    }
+}
+
 /// Parse and hash, then the cache; a lookup that would reach the database is refused
 /// while the client address is over its budget of failed verifications, so a flood of
 /// well-formed fakes stays off the database and a known key is never slowed by it.
@@ -48,7 +70,7 @@ pub(super) async fn authenticate(
     token: &str,
     ip: Option<IpAddr>,
     now: DateTime<Utc>,
-) -> Result<VerifiedKey, Response> {
+) -> Result<VerifiedKey, Refused> {
     let refused = |err: VerificationError| match err {
         VerificationError::Rejected(reason, subject) => {
             tracing::debug!(%reason, key_id = ?subject.map(|s| s.key_id), "API key refused");
@@ -65,13 +87,14 @@ pub(super) async fn authenticate(
                 _ => ApiError::InvalidToken,
             }
             .into_response();
-            if let Some(subject) = subject {
-                app.usage
-                    .record_refused(subject, response.status().as_u16(), now);
+            Refused {
+                response,
+                key: subject.zip(reason.refusal()),
             }
-            response
         }
-        VerificationError::Database(err) => ApiError::database(&err).into_response(),
+        VerificationError::Database(err) => {
+            Refused::anonymous(ApiError::database(&err).into_response())
+        }
     };
     let (hash, mode) = presented(&app.keys.hasher, &app.keys.brand, token).map_err(refused)?;
     let found = match app.verified_keys.peek(&hash).await {
@@ -81,10 +104,12 @@ pub(super) async fn authenticate(
                 && let Some(retry_after_seconds) = app.rate_limits.address_blocked(ip)
             {
                 metrics::counter!(V1_RATE_LIMITED, "reason" => "failed_keys").increment(1);
-                return Err(ApiError::TooManyRequests {
-                    retry_after_seconds,
-                }
-                .into_response());
+                return Err(Refused::anonymous(
+                    ApiError::TooManyRequests {
+                        retry_after_seconds,
+                    }
+                    .into_response(),
+                ));
             }
             app.verified_keys
                 .lookup(&app.db, &hash)

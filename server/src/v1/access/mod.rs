@@ -7,27 +7,28 @@ mod authenticate;
 mod bearer;
 mod caller;
 
-use std::{net::IpAddr, sync::Arc};
+use std::{net::IpAddr, sync::Arc, time::Instant};
 
 use app::{
-    model::key_allows,
+    model::{Refusal, key_allows},
     ssr::{
         key_cache::record::KeySnapshot,
         rate_limit::Allowance,
         services::{
             audit::{self, Actor, AuditScope, NewAuditEvent},
             keys::action,
+            request_log::{LoggedRequest, unmatched_route},
         },
         state::AppState,
     },
 };
 use axum::{
-    extract::{MatchedPath, Request, State},
-    http::{HeaderName, HeaderValue},
+    extract::{MatchedPath, OriginalUri, Request, State},
+    http::{HeaderName, HeaderValue, Method},
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
 pub use self::{authenticate::log_refusal_summary, caller::Caller};
@@ -83,6 +84,50 @@ pub async fn guard(State(state): State<GuardState>, request: Request, next: Next
     response
 }
 
+/// What a key's request log keeps of a request, taken before the handler consumes it.
+struct Arrival {
+    /// One wall-clock reading serves the whole request (expiry, usage hour, last use).
+    at: DateTime<Utc>,
+    clock: Instant,
+    method: Method,
+    route: Arc<str>,
+    ip: Option<IpAddr>,
+}
+
+impl Arrival {
+    fn new(lookup: &Lookup<'_>, request: &Request, ip: Option<IpAddr>) -> Self {
+        let route = match lookup {
+            Lookup::Declared { path, .. } | Lookup::OtherMethod { path } => path.template.clone(),
+            // Inside the nested `/v1` router the URI has lost its prefix.
+            Lookup::Unknown => unmatched_route(
+                request
+                    .extensions()
+                    .get::<OriginalUri>()
+                    .map_or(request.uri().path(), |original| original.path()),
+            ),
+        };
+        Arrival {
+            at: Utc::now(),
+            clock: Instant::now(),
+            method: request.method().clone(),
+            route,
+            ip,
+        }
+    }
+
+    fn answered(self, response: &Response, refusal: Option<Refusal>) -> LoggedRequest {
+        LoggedRequest {
+            at: self.at,
+            method: self.method,
+            route: self.route,
+            status: response.status().as_u16(),
+            ip: self.ip,
+            latency: self.clock.elapsed(),
+            refusal,
+        }
+    }
+}
+
 async fn guarded(guard: &Guard, lookup: Lookup<'_>, mut request: Request, next: Next) -> Response {
     let app = &guard.app;
     let ip = client_ip(&request);
@@ -91,14 +136,20 @@ async fn guarded(guard: &Guard, lookup: Lookup<'_>, mut request: Request, next: 
         Bearer::Unusable => return ApiError::InvalidToken.into_response(),
         Bearer::Token(token) => token,
     };
-    // One wall-clock reading serves the whole request (expiry, usage hour, last use).
-    let now = Utc::now();
+    let arrival = Arrival::new(&lookup, &request, ip);
+    let now = arrival.at;
     let started = guard.verification.start();
     let verified = authenticate(app, token, ip, now).await;
     guard.verification.record(started);
     let verified = match verified {
         Ok(verified) => verified,
-        Err(refusal) => return refusal,
+        Err(refused) => {
+            if let Some((subject, refusal)) = refused.key {
+                app.usage
+                    .record_refused(subject, arrival.answered(&refused.response, Some(refusal)));
+            }
+            return refused.response;
+        }
     };
     let subject = verified.subject;
     let key = verified.key.clone();
@@ -125,12 +176,15 @@ async fn guarded(guard: &Guard, lookup: Lookup<'_>, mut request: Request, next: 
                         reset_seconds: exceeded.retry_after_seconds,
                     },
                 );
-                app.usage
-                    .record(subject, response.status().as_u16(), ip, now);
+                app.usage.record(
+                    subject,
+                    arrival.answered(&response, Some(Refusal::RateLimited)),
+                );
                 return response;
             }
         };
 
+    let mut refusal = None;
     let mut response = match lookup {
         Lookup::Declared {
             access: Access::Public | Access::AnyKey,
@@ -147,6 +201,7 @@ async fn guarded(guard: &Guard, lookup: Lookup<'_>, mut request: Request, next: 
                 request.extensions_mut().insert(Caller::new(verified, ip));
                 next.run(request).await
             } else {
+                refusal = Some(Refusal::MissingScope);
                 ApiError::Forbidden.into_response()
             }
         }
@@ -157,7 +212,7 @@ async fn guarded(guard: &Guard, lookup: Lookup<'_>, mut request: Request, next: 
         set_rate_limit_headers(&mut response, allowance);
     }
     app.usage
-        .record(subject, response.status().as_u16(), ip, now);
+        .record(subject, arrival.answered(&response, refusal));
     response
 }
 

@@ -8,6 +8,7 @@ mod key_cache;
 mod key_lifecycle;
 mod leaks;
 mod rate_limits;
+mod request_log;
 mod resources;
 mod tenancy;
 mod usage;

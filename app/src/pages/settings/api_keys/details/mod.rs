@@ -1,7 +1,8 @@
-//! Settings ▸ API Keys ▸ one key: its configuration, usage and history.
+//! Settings ▸ API Keys ▸ one key: its configuration, usage, requests and history.
 
 mod chart;
 mod config;
+mod requests;
 mod usage;
 
 use leptos::prelude::*;
@@ -10,7 +11,7 @@ use leptos_router::hooks::use_params_map;
 use server_fn::codec::Json;
 use uuid::Uuid;
 
-use self::{config::ConfigCard, usage::UsageCard};
+use self::{config::ConfigCard, requests::RequestsCard, usage::UsageCard};
 use super::{
     edit::EditDialog,
     revoke::RevokeDialog,
@@ -136,6 +137,7 @@ pub fn KeyDetailsPage() -> impl IntoView {
         // Siblings of the Transition above, not inside it: a Transition nested in
         // another's Suspend failed to hydrate after server rendering.
         <UsageCard key_id details/>
+        <RequestsCard key_id details/>
         <ActivityCard key_id details changes/>
     }
     .into_any()

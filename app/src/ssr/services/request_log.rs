@@ -1,0 +1,403 @@
+//! Each key's recent `/v1` requests. The usage meter collects them in memory with its
+//! counts and writes both in the same batch; [`prune`] keeps the log within its
+//! retention and its cap per key. Nothing here runs on the request path but
+//! [`LoggedRequest`] itself.
+
+use std::{
+    collections::{HashMap, VecDeque},
+    net::IpAddr,
+    sync::Arc,
+    time::Duration,
+};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use http::Method;
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    sea_query::{Expr, ExprTrait, Query, QueryStatementBuilder},
+};
+use uuid::{ContextV7, Timestamp, Uuid};
+
+use super::{
+    pagination::{PageRequest, fetch_page},
+    usage::UsageSubject,
+};
+use crate::{
+    model::{Page, Refusal, RequestLogEntry, StatusClass},
+    ssr::entities::api_request,
+};
+
+/// Paths of requests that matched no route are cut to this many characters.
+pub const MAX_ROUTE_CHARS: usize = 200;
+
+/// Requests waiting for a flush, in all; beyond this (the database has been away for a
+/// while), new ones are dropped and counted rather than growing the process without bound.
+const MAX_PENDING: usize = 100_000;
+
+/// Rows per insert statement: 11 columns each stays under SQLite's 32,766 bound
+/// parameters and PostgreSQL's 65,535.
+const ROWS_PER_INSERT: usize = 1_000;
+
+/// How long requests are kept and how many at most per key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestLogLimits {
+    pub retention_days: u32,
+    pub rows_per_key: u32,
+}
+
+impl Default for RequestLogLimits {
+    fn default() -> Self {
+        RequestLogLimits {
+            retention_days: 30,
+            rows_per_key: 10_000,
+        }
+    }
+}
+
+/// One answered `/v1` request made with a known key, as the guard saw it.
+#[derive(Debug, Clone)]
+pub struct LoggedRequest {
+    pub at: DateTime<Utc>,
+    pub method: Method,
+    /// The route template, or the (cut) path of a request that matched none.
+    pub route: Arc<str>,
+    pub status: u16,
+    pub ip: Option<IpAddr>,
+    pub latency: Duration,
+    pub refusal: Option<Refusal>,
+}
+
+/// Keyed by our own key ids (known keys only), so a fast hash is safe here.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// Requests waiting for the next flush, per key, oldest first. Each key keeps only its
+/// newest `per_key`: older ones would be pruned right after they were written, so a
+/// key under heavy load costs the database at most `per_key` rows per flush.
+#[derive(Debug)]
+pub(super) struct PendingLog {
+    per_key: usize,
+    keys: FastMap<Uuid, (UsageSubject, VecDeque<LoggedRequest>)>,
+    len: usize,
+}
+
+impl Default for PendingLog {
+    fn default() -> Self {
+        PendingLog::new(RequestLogLimits::default().rows_per_key)
+    }
+}
+
+impl PendingLog {
+    pub(super) fn new(rows_per_key: u32) -> Self {
+        PendingLog {
+            per_key: usize::try_from(rows_per_key).unwrap_or(usize::MAX).max(1),
+            keys: FastMap::default(),
+            len: 0,
+        }
+    }
+
+    /// An empty log with the same cap, for the next batch.
+    pub(super) fn empty_like(&self) -> Self {
+        PendingLog::new(u32::try_from(self.per_key).unwrap_or(u32::MAX))
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub(super) fn push(&mut self, subject: UsageSubject, request: LoggedRequest) {
+        let full = self.len >= MAX_PENDING;
+        let (_, requests) = self
+            .keys
+            .entry(subject.key_id)
+            .or_insert_with(|| (subject, VecDeque::new()));
+        if requests.len() >= self.per_key {
+            requests.pop_front();
+            requests.push_back(request);
+        } else if full {
+            metrics::counter!("keyward_request_log_dropped_total").increment(1);
+        } else {
+            requests.push_back(request);
+            self.len += 1;
+        }
+    }
+
+    /// Puts a batch that could not be written back, before what was logged since.
+    pub(super) fn merge_older(&mut self, older: PendingLog) {
+        for (key_id, (subject, mut requests)) in older.keys {
+            let (_, newer) = self
+                .keys
+                .entry(key_id)
+                .or_insert_with(|| (subject, VecDeque::new()));
+            self.len -= newer.len();
+            requests.append(newer);
+            let excess = requests.len().saturating_sub(self.per_key);
+            requests.drain(..excess);
+            self.len += requests.len();
+            *newer = requests;
+        }
+    }
+
+    pub(super) fn key_ids(&self) -> impl Iterator<Item = Uuid> + '_ {
+        self.keys.keys().copied()
+    }
+
+    #[cfg(test)]
+    pub(super) fn statuses(&self, key_id: Uuid) -> Vec<u16> {
+        self.keys
+            .get(&key_id)
+            .map(|(_, requests)| requests.iter().map(|r| r.status).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// The path of a request that matched no route, as the log keeps it.
+pub fn unmatched_route(path: &str) -> Arc<str> {
+    match path.char_indices().nth(MAX_ROUTE_CHARS) {
+        Some((cut, _)) => Arc::from(&path[..cut]),
+        None => Arc::from(path),
+    }
+}
+
+/// Ids are made at write time, off the request path, from the request time to a
+/// fraction of a millisecond (RFC 9562's extra clock precision), so that requests
+/// answered in the same millisecond still page in order; one context per key and batch
+/// keeps that key's ids increasing.
+fn new_ids() -> ContextV7 {
+    ContextV7::new().with_additional_precision()
+}
+
+fn id_at(ids: &ContextV7, at: DateTime<Utc>) -> Uuid {
+    let seconds = u64::try_from(at.timestamp()).unwrap_or(0);
+    Uuid::new_v7(Timestamp::from_unix(
+        ids,
+        seconds,
+        at.timestamp_subsec_nanos(),
+    ))
+}
+
+fn row_of(
+    ids: &ContextV7,
+    subject: &UsageSubject,
+    request: &LoggedRequest,
+) -> api_request::ActiveModel {
+    api_request::ActiveModel {
+        id: Set(id_at(ids, request.at)),
+        key_id: Set(subject.key_id),
+        org_id: Set(subject.org_id),
+        mode: Set(subject.mode),
+        at: Set(request.at),
+        method: Set(request.method.as_str().to_owned()),
+        route: Set(request.route.to_string()),
+        status: Set(i32::from(request.status)),
+        ip: Set(request.ip.map(|ip| ip.to_string())),
+        latency_micros: Set(i64::try_from(request.latency.as_micros()).unwrap_or(i64::MAX)),
+        refusal: Set(request.refusal),
+    }
+}
+
+/// Writes a batch of requests (part of the usage meter's flush transaction).
+pub(super) async fn write(db: &impl ConnectionTrait, batch: &PendingLog) -> Result<(), DbErr> {
+    let mut rows = Vec::with_capacity(batch.len().min(ROWS_PER_INSERT));
+    for (subject, requests) in batch.keys.values() {
+        let ids = new_ids();
+        for request in requests {
+            rows.push(row_of(&ids, subject, request));
+            if rows.len() == ROWS_PER_INSERT {
+                insert(db, std::mem::take(&mut rows)).await?;
+            }
+        }
+    }
+    if !rows.is_empty() {
+        insert(db, rows).await?;
+    }
+    Ok(())
+}
+
+async fn insert(
+    db: &impl ConnectionTrait,
+    rows: Vec<api_request::ActiveModel>,
+) -> Result<(), DbErr> {
+    api_request::Entity::insert_many(rows)
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// What one pruning pass deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pruned {
+    pub expired: u64,
+    pub over_cap: u64,
+}
+
+/// Deletes requests older than the retention, then, for each of `keys` (those written
+/// since the last pass), all but its newest `rows_per_key`. Deleting is idempotent, so
+/// several replicas may prune the same keys.
+pub async fn prune(
+    db: &impl ConnectionTrait,
+    limits: RequestLogLimits,
+    keys: impl IntoIterator<Item = Uuid>,
+    now: DateTime<Utc>,
+) -> Result<Pruned, DbErr> {
+    use api_request::Column;
+
+    let oldest_kept = now - TimeDelta::days(i64::from(limits.retention_days));
+    let expired = api_request::Entity::delete_many()
+        .filter(Column::At.lt(oldest_kept))
+        .exec(db)
+        .await?
+        .rows_affected;
+    let mut over_cap = 0;
+    for key_id in keys {
+        // The id of the newest row beyond the cap; NULL (nothing deleted) when the key
+        // has no more rows than the cap.
+        let first_dropped = Query::select()
+            .column(Column::Id)
+            .from(api_request::Entity)
+            .and_where(Expr::col(Column::KeyId).eq(key_id))
+            .order_by(Column::Id, sea_orm::Order::Desc)
+            .limit(1)
+            .offset(u64::from(limits.rows_per_key))
+            .to_owned();
+        over_cap += api_request::Entity::delete_many()
+            .filter(Column::KeyId.eq(key_id))
+            .filter(Expr::col(Column::Id).lte(Expr::SubQuery(
+                None,
+                Box::new(first_dropped.into_sub_query_statement()),
+            )))
+            .exec(db)
+            .await?
+            .rows_affected;
+    }
+    Ok(Pruned { expired, over_cap })
+}
+
+/// A key's requests, newest first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+    key_id: Uuid,
+    class: StatusClass,
+    page: PageRequest,
+) -> Result<Page<RequestLogEntry>, DbErr> {
+    use api_request::Column;
+
+    let mut select = api_request::Entity::find()
+        .filter(Column::OrgId.eq(org_id))
+        .filter(Column::KeyId.eq(key_id));
+    if let Some(statuses) = class.statuses() {
+        select = select
+            .filter(Column::Status.gte(statuses.start))
+            .filter(Column::Status.lt(statuses.end));
+    }
+    let page = fetch_page(
+        db,
+        select,
+        Column::Id,
+        |row: &api_request::Model| row.id,
+        page,
+    )
+    .await?;
+    Ok(page.map(entry_of))
+}
+
+fn entry_of(row: api_request::Model) -> RequestLogEntry {
+    RequestLogEntry {
+        id: row.id,
+        at: row.at,
+        method: row.method,
+        route: row.route,
+        status: u16::try_from(row.status).unwrap_or(0),
+        ip: row.ip,
+        latency_micros: row.latency_micros,
+        refusal: row.refusal,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Mode;
+
+    fn request(status: u16) -> LoggedRequest {
+        LoggedRequest {
+            at: Utc::now(),
+            method: Method::GET,
+            route: Arc::from("/v1/whoami"),
+            status,
+            ip: None,
+            latency: Duration::from_micros(100),
+            refusal: None,
+        }
+    }
+
+    fn subject() -> UsageSubject {
+        UsageSubject {
+            key_id: Uuid::new_v4(),
+            org_id: Uuid::new_v4(),
+            mode: Mode::Live,
+        }
+    }
+
+    #[test]
+    fn a_busy_key_keeps_only_its_newest_requests_up_to_the_cap() {
+        let mut log = PendingLog::new(3);
+        let busy = subject();
+        let quiet = subject();
+        for status in [200, 201, 202, 203, 204] {
+            log.push(busy, request(status));
+        }
+        log.push(quiet, request(500));
+        assert_eq!(log.statuses(busy.key_id), [202, 203, 204]);
+        assert_eq!(log.statuses(quiet.key_id), [500]);
+        assert_eq!(log.len(), 4);
+    }
+
+    #[test]
+    fn a_failed_batch_goes_back_before_newer_requests_within_the_cap() {
+        let mut log = PendingLog::new(3);
+        let key = subject();
+        log.push(key, request(200));
+        log.push(key, request(201));
+        let failed = std::mem::replace(&mut log, PendingLog::new(3));
+        log.push(key, request(202));
+        log.push(key, request(203));
+        log.merge_older(failed);
+        assert_eq!(log.statuses(key.key_id), [201, 202, 203]);
+        assert_eq!(log.len(), 3);
+    }
+
+    #[test]
+    fn the_pending_log_is_bounded_in_all() {
+        let mut log = PendingLog::new(10);
+        for _ in 0..MAX_PENDING / 10 + 1 {
+            let key = subject();
+            for _ in 0..10 {
+                log.push(key, request(200));
+            }
+        }
+        assert_eq!(log.len(), MAX_PENDING);
+    }
+
+    #[test]
+    fn unmatched_paths_are_cut_on_a_character_boundary() {
+        assert_eq!(&*unmatched_route("/v1/nope"), "/v1/nope");
+        let long = "é".repeat(MAX_ROUTE_CHARS + 5);
+        let cut = unmatched_route(&long);
+        assert_eq!(cut.chars().count(), MAX_ROUTE_CHARS);
+    }
+
+    #[test]
+    fn ids_follow_request_time_within_a_millisecond() {
+        let earlier: DateTime<Utc> = "2026-11-30T10:00:00.001100Z".parse().unwrap();
+        let later: DateTime<Utc> = "2026-11-30T10:00:00.001400Z".parse().unwrap();
+        // Separate contexts: the order comes from the time, not from a shared counter.
+        assert!(id_at(&new_ids(), earlier) < id_at(&new_ids(), later));
+        assert_eq!(id_at(&new_ids(), earlier).get_version_num(), 7);
+    }
+}
