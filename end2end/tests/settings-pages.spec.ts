@@ -45,7 +45,7 @@ test('the audit log shows the events and never a secret', async ({ page }, testI
   await expect(page.getByTestId('key-name')).toHaveText('Audited key');
 });
 
-test('a key page shows its configuration, usage chart, request log and activity', async ({ page }, testInfo) => {
+test('a key page shows its configuration, usage chart, footprint, request log and activity', async ({ page }, testInfo) => {
   const created = createKey('Charted key');
   for (let i = 0; i < 3; i++) {
     const response = await page.request.get('/v1/whoami', { headers: { Authorization: `Bearer ${created.secret}` } });
@@ -81,6 +81,13 @@ test('a key page shows its configuration, usage chart, request log and activity'
   await expect(page.getByRole('button', { name: '7 days' })).toHaveAttribute('aria-pressed', 'true');
   await expect(chart.locator('g.chart-bar')).toHaveCount(7);
   await expect(page.getByTestId('usage-total')).toHaveText('4');
+
+  // So did the footprint: one address; /whoami and an unknown route need no scope.
+  const footprint = page.getByTestId('key-footprint');
+  await expect(footprint.getByTestId('address-row')).toHaveCount(1);
+  await expect(footprint.getByTestId('address-row')).toContainText('127.0.0.1');
+  await expect(footprint.getByTestId('used-scopes')).toContainText('No request in the last 30 days needed a scope');
+  await expect(footprint.getByTestId('unused-scopes')).toContainText('*');
 
   // The request log came with the same flush as the counts.
   const requests = page.getByTestId('key-requests');

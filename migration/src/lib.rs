@@ -16,6 +16,7 @@ mod m20261129_000008_create_key_changes;
 mod m20261129_000009_scope_audit_events;
 mod m20261129_000010_index_rolled_from;
 mod m20261130_000011_create_request_log;
+mod m20261130_000012_create_key_footprint;
 mod sql;
 
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000009_scope_audit_events::Migration),
             Box::new(m20261129_000010_index_rolled_from::Migration),
             Box::new(m20261130_000011_create_request_log::Migration),
+            Box::new(m20261130_000012_create_key_footprint::Migration),
         ]
     }
 }

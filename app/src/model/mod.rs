@@ -4,6 +4,7 @@ mod account;
 mod api_key;
 mod audit_log;
 mod billing;
+mod footprint;
 mod key_admin;
 mod key_details;
 mod members;
@@ -23,6 +24,7 @@ pub use audit_log::{
     MAX_ACTION_FILTER_CHARS,
 };
 pub use billing::BillingOverview;
+pub use footprint::{AddressSeen, KeyFootprint, ScopeSeen};
 pub use key_admin::{
     CreatedKey, ExpiryChoice, KeyEdit, KeyListing, KeyQuery, KeyRow, KeysOverview,
     MAX_KEY_SEARCH_CHARS, NewKeyForm, WorkspaceOption, expiry_label,

@@ -369,6 +369,9 @@ async fn an_owner_can_neither_change_nor_read_another_organizations_objects_by_t
             )
             .await,
         owner
+            .post_form("/api/key_footprint", &[("id", &globex_key.to_string())])
+            .await,
+        owner
             .post_json(
                 "/api/key_requests",
                 json!({ "id": globex_key, "class": "All", "cursor": null }),
@@ -404,7 +407,7 @@ async fn every_state_changing_server_function_is_in_the_matrix_or_named_as_open_
 }
 
 /// Server functions that only read (every role reads; checked per page elsewhere).
-const READ_ONLY: [&str; 13] = [
+const READ_ONLY: [&str; 14] = [
     "/api/current_user",
     "/api/preview_invitation",
     "/api/keys_overview",
@@ -413,6 +416,7 @@ const READ_ONLY: [&str; 13] = [
     "/api/key_usage",
     "/api/key_activity",
     "/api/key_requests",
+    "/api/key_footprint",
     "/api/audit_filter_choices",
     "/api/audit_listing",
     "/api/billing_overview",

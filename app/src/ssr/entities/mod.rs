@@ -1,6 +1,8 @@
 //! One sea-orm entity per table (the schema itself lives in the `migration` crate).
 
 pub mod api_key;
+pub mod api_key_address;
+pub mod api_key_scope_use;
 pub mod api_key_usage;
 pub mod api_request;
 pub mod audit_event;

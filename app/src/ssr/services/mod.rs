@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod authentication;
 pub mod billing;
+pub mod footprint;
 pub mod invitations;
 pub mod keys;
 pub mod members;

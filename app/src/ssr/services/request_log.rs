@@ -14,12 +14,13 @@ use chrono::{DateTime, TimeDelta, Utc};
 use http::Method;
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
     sea_query::{Expr, ExprTrait, Query, QueryStatementBuilder},
 };
 use uuid::{ContextV7, Timestamp, Uuid};
 
 use super::{
+    footprint::{PendingFootprint, ScopeCheck},
     pagination::{PageRequest, fetch_page},
     usage::UsageSubject,
 };
@@ -35,9 +36,14 @@ pub const MAX_ROUTE_CHARS: usize = 200;
 /// while), new ones are dropped and counted rather than growing the process without bound.
 const MAX_PENDING: usize = 100_000;
 
-/// Rows per insert statement: 11 columns each stays under SQLite's 32,766 bound
-/// parameters and PostgreSQL's 65,535.
-const ROWS_PER_INSERT: usize = 1_000;
+/// Rows per insert statement, 11 bound parameters each: under PostgreSQL's 65,535 and
+/// SQLite's 32,766, so a busy key's batch of 10,000 is two statements on PostgreSQL.
+fn rows_per_insert(backend: DbBackend) -> usize {
+    match backend {
+        DbBackend::Postgres => 5_000,
+        _ => 2_500,
+    }
+}
 
 /// How long requests are kept and how many at most per key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,18 +72,48 @@ pub struct LoggedRequest {
     pub ip: Option<IpAddr>,
     pub latency: Duration,
     pub refusal: Option<Refusal>,
+    /// The route's scope and whether the key's rights covered it; `None` for routes
+    /// open to any key and for requests refused before the check.
+    pub scope: Option<ScopeCheck>,
+}
+
+impl LoggedRequest {
+    /// Turned away before the route's scope was checked (verification, rate limit).
+    fn refused_early(&self) -> bool {
+        self.refusal
+            .is_some_and(|refusal| refusal != Refusal::MissingScope)
+    }
 }
 
 /// Keyed by our own key ids (known keys only), so a fast hash is safe here.
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
-/// Requests waiting for the next flush, per key, oldest first. Each key keeps only its
-/// newest `per_key`: older ones would be pruned right after they were written, so a
-/// key under heavy load costs the database at most `per_key` rows per flush.
+/// One key's requests since the last flush, oldest first, and its footprint (which
+/// every request feeds, including those beyond the cap).
+#[derive(Debug)]
+struct KeyBatch {
+    subject: UsageSubject,
+    requests: VecDeque<LoggedRequest>,
+    footprint: PendingFootprint,
+}
+
+impl KeyBatch {
+    fn new(subject: UsageSubject) -> Self {
+        KeyBatch {
+            subject,
+            requests: VecDeque::new(),
+            footprint: PendingFootprint::default(),
+        }
+    }
+}
+
+/// Requests waiting for the next flush, per key. Each key keeps only its newest
+/// `per_key`: older ones would be pruned right after they were written, so a key under
+/// heavy load costs the database at most `per_key` rows per flush.
 #[derive(Debug)]
 pub(super) struct PendingLog {
     per_key: usize,
-    keys: FastMap<Uuid, (UsageSubject, VecDeque<LoggedRequest>)>,
+    keys: FastMap<Uuid, KeyBatch>,
     len: usize,
 }
 
@@ -106,15 +142,22 @@ impl PendingLog {
     }
 
     pub(super) fn is_empty(&self) -> bool {
-        self.len == 0
+        self.keys.is_empty()
     }
 
     pub(super) fn push(&mut self, subject: UsageSubject, request: LoggedRequest) {
         let full = self.len >= MAX_PENDING;
-        let (_, requests) = self
+        let batch = self
             .keys
             .entry(subject.key_id)
-            .or_insert_with(|| (subject, VecDeque::new()));
+            .or_insert_with(|| KeyBatch::new(subject));
+        batch.footprint.note(
+            request.ip,
+            request.at,
+            request.refused_early(),
+            request.scope,
+        );
+        let requests = &mut batch.requests;
         if requests.len() >= self.per_key {
             requests.pop_front();
             requests.push_back(request);
@@ -128,17 +171,24 @@ impl PendingLog {
 
     /// Puts a batch that could not be written back, before what was logged since.
     pub(super) fn merge_older(&mut self, older: PendingLog) {
-        for (key_id, (subject, mut requests)) in older.keys {
-            let (_, newer) = self
+        for (key_id, older) in older.keys {
+            let KeyBatch {
+                subject,
+                mut requests,
+                footprint,
+            } = older;
+            let batch = self
                 .keys
                 .entry(key_id)
-                .or_insert_with(|| (subject, VecDeque::new()));
+                .or_insert_with(|| KeyBatch::new(subject));
+            let newer = &mut batch.requests;
             self.len -= newer.len();
             requests.append(newer);
             let excess = requests.len().saturating_sub(self.per_key);
             requests.drain(..excess);
             self.len += requests.len();
             *newer = requests;
+            batch.footprint.merge(footprint);
         }
     }
 
@@ -146,11 +196,19 @@ impl PendingLog {
         self.keys.keys().copied()
     }
 
+    pub(super) fn footprints(
+        &self,
+    ) -> impl Iterator<Item = (&UsageSubject, &PendingFootprint)> + Clone {
+        self.keys
+            .values()
+            .map(|batch| (&batch.subject, &batch.footprint))
+    }
+
     #[cfg(test)]
     pub(super) fn statuses(&self, key_id: Uuid) -> Vec<u16> {
         self.keys
             .get(&key_id)
-            .map(|(_, requests)| requests.iter().map(|r| r.status).collect())
+            .map(|batch| batch.requests.iter().map(|r| r.status).collect())
             .unwrap_or_default()
     }
 }
@@ -202,12 +260,13 @@ fn row_of(
 
 /// Writes a batch of requests (part of the usage meter's flush transaction).
 pub(super) async fn write(db: &impl ConnectionTrait, batch: &PendingLog) -> Result<(), DbErr> {
-    let mut rows = Vec::with_capacity(batch.len().min(ROWS_PER_INSERT));
-    for (subject, requests) in batch.keys.values() {
+    let chunk = rows_per_insert(db.get_database_backend());
+    let mut rows = Vec::with_capacity(batch.len().min(chunk));
+    for key in batch.keys.values() {
         let ids = new_ids();
-        for request in requests {
-            rows.push(row_of(&ids, subject, request));
-            if rows.len() == ROWS_PER_INSERT {
+        for request in &key.requests {
+            rows.push(row_of(&ids, &key.subject, request));
+            if rows.len() == chunk {
                 insert(db, std::mem::take(&mut rows)).await?;
             }
         }
@@ -233,6 +292,8 @@ async fn insert(
 pub struct Pruned {
     pub expired: u64,
     pub over_cap: u64,
+    /// Footprint rows (networks, scopes) not seen for 30 days.
+    pub footprint: u64,
 }
 
 /// Deletes requests older than the retention, then, for each of `keys` (those written
@@ -274,7 +335,11 @@ pub async fn prune(
             .await?
             .rows_affected;
     }
-    Ok(Pruned { expired, over_cap })
+    Ok(Pruned {
+        expired,
+        over_cap,
+        footprint: 0,
+    })
 }
 
 /// A key's requests, newest first.
@@ -333,6 +398,7 @@ mod tests {
             ip: None,
             latency: Duration::from_micros(100),
             refusal: None,
+            scope: None,
         }
     }
 

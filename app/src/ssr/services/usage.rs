@@ -18,7 +18,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::request_log::{self, LoggedRequest, PendingLog, RequestLogLimits};
+use super::{
+    footprint,
+    request_log::{self, LoggedRequest, PendingLog, RequestLogLimits},
+};
 use crate::{
     model::Mode,
     ssr::entities::{api_key, api_key_usage},
@@ -228,8 +231,12 @@ impl UsageMeter {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner),
         );
-        match request_log::prune(db, limits, keys.iter().copied(), Utc::now()).await {
-            Ok(pruned) => Ok(pruned),
+        let now = Utc::now();
+        match request_log::prune(db, limits, keys.iter().copied(), now).await {
+            Ok(pruned) => Ok(request_log::Pruned {
+                footprint: footprint::prune(db, now).await?,
+                ..pruned
+            }),
             Err(err) => {
                 self.logged_keys
                     .lock()
@@ -355,6 +362,7 @@ async fn write(db: &DatabaseConnection, batch: &Pending) -> Result<Flushed, DbEr
             .await?;
     }
     request_log::write(&txn, &batch.log).await?;
+    footprint::write(&txn, batch.log.footprints()).await?;
     flushed.logged = batch.log.len();
     txn.commit().await?;
     Ok(flushed)
@@ -390,6 +398,7 @@ mod tests {
             ip: None,
             latency: Duration::from_micros(250),
             refusal: None,
+            scope: None,
         }
     }
 

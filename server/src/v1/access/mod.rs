@@ -16,6 +16,7 @@ use app::{
         rate_limit::Allowance,
         services::{
             audit::{self, Actor, AuditScope, NewAuditEvent},
+            footprint::ScopeCheck,
             keys::action,
             request_log::{LoggedRequest, unmatched_route},
         },
@@ -115,7 +116,12 @@ impl Arrival {
         }
     }
 
-    fn answered(self, response: &Response, refusal: Option<Refusal>) -> LoggedRequest {
+    fn answered(
+        self,
+        response: &Response,
+        refusal: Option<Refusal>,
+        scope: Option<ScopeCheck>,
+    ) -> LoggedRequest {
         LoggedRequest {
             at: self.at,
             method: self.method,
@@ -124,6 +130,7 @@ impl Arrival {
             ip: self.ip,
             latency: self.clock.elapsed(),
             refusal,
+            scope,
         }
     }
 }
@@ -145,8 +152,10 @@ async fn guarded(guard: &Guard, lookup: Lookup<'_>, mut request: Request, next: 
         Ok(verified) => verified,
         Err(refused) => {
             if let Some((subject, refusal)) = refused.key {
-                app.usage
-                    .record_refused(subject, arrival.answered(&refused.response, Some(refusal)));
+                app.usage.record_refused(
+                    subject,
+                    arrival.answered(&refused.response, Some(refusal), None),
+                );
             }
             return refused.response;
         }
@@ -178,13 +187,13 @@ async fn guarded(guard: &Guard, lookup: Lookup<'_>, mut request: Request, next: 
                 );
                 app.usage.record(
                     subject,
-                    arrival.answered(&response, Some(Refusal::RateLimited)),
+                    arrival.answered(&response, Some(Refusal::RateLimited), None),
                 );
                 return response;
             }
         };
 
-    let mut refusal = None;
+    let mut scope_check = None;
     let mut response = match lookup {
         Lookup::Declared {
             access: Access::Public | Access::AnyKey,
@@ -198,10 +207,11 @@ async fn guarded(guard: &Guard, lookup: Lookup<'_>, mut request: Request, next: 
             ..
         } => {
             if key_allows(&key.scopes, verified.acting_role, scope) {
+                scope_check = Some(ScopeCheck::Allowed(scope));
                 request.extensions_mut().insert(Caller::new(verified, ip));
                 next.run(request).await
             } else {
-                refusal = Some(Refusal::MissingScope);
+                scope_check = Some(ScopeCheck::Denied(scope));
                 ApiError::Forbidden.into_response()
             }
         }
@@ -211,8 +221,10 @@ async fn guarded(guard: &Guard, lookup: Lookup<'_>, mut request: Request, next: 
     if let Some(allowance) = allowance {
         set_rate_limit_headers(&mut response, allowance);
     }
+    let refusal =
+        matches!(scope_check, Some(ScopeCheck::Denied(_))).then_some(Refusal::MissingScope);
     app.usage
-        .record(subject, arrival.answered(&response, refusal));
+        .record(subject, arrival.answered(&response, refusal, scope_check));
     response
 }
 

@@ -4,6 +4,7 @@
 mod access;
 mod errors;
 mod faults;
+mod footprint;
 mod key_cache;
 mod key_lifecycle;
 mod leaks;

@@ -6,7 +6,11 @@ use app::{
     model::{Mode, Refusal, RequestListing, Scope},
     ssr::{
         entities::api_request,
-        services::{audit::Actor, keys, request_log::RequestLogLimits},
+        services::{
+            audit::Actor,
+            keys,
+            request_log::{LoggedRequest, RequestLogLimits},
+        },
     },
 };
 use chrono::{TimeDelta, Utc};
@@ -265,6 +269,46 @@ async fn a_flush_writes_only_the_newest_requests_of_a_key_over_its_cap_and_count
     let rows = logged(&app, issued.key.id).await;
     assert_eq!(rows.len(), 10);
     assert_eq!(rows[9].route, "/v1/nowhere", "the newest is kept");
+}
+
+#[tokio::test]
+async fn a_large_batch_is_written_in_several_statements_without_losing_a_row() {
+    let app = quiet_app(&[]).await;
+    let ada = owner(&app, "ada@example.com").await;
+    let issued = app
+        .issue_key(ada.org.org_id, ada.org.owner_id, new_key(&[Scope::All]))
+        .await
+        .unwrap();
+    let subject = app::ssr::services::usage::UsageSubject {
+        key_id: issued.key.id,
+        org_id: ada.org.org_id,
+        mode: Mode::Live,
+    };
+    let start = Utc::now();
+    // More than one statement's worth on either backend (5,000 and 2,500 rows).
+    for n in 0..6_000 {
+        app.usage.record(
+            subject,
+            LoggedRequest {
+                at: start + TimeDelta::microseconds(n),
+                method: Method::GET,
+                route: std::sync::Arc::from("/v1/whoami"),
+                status: 200,
+                ip: None,
+                latency: std::time::Duration::from_micros(50),
+                refusal: None,
+                scope: None,
+            },
+        );
+    }
+    let flushed = app.usage.flush(&app.db).await.unwrap();
+    assert_eq!(flushed.logged, 6_000);
+    let rows = logged(&app, issued.key.id).await;
+    assert_eq!(rows.len(), 6_000);
+    assert!(
+        rows.windows(2).all(|pair| pair[0].at < pair[1].at),
+        "ids follow the request times"
+    );
 }
 
 async fn requests(app: &TestApp, id: Uuid, class: &str, cursor: Option<&str>) -> RequestListing {

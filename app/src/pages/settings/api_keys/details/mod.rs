@@ -2,6 +2,7 @@
 
 mod chart;
 mod config;
+mod footprint;
 mod requests;
 mod usage;
 
@@ -11,7 +12,9 @@ use leptos_router::hooks::use_params_map;
 use server_fn::codec::Json;
 use uuid::Uuid;
 
-use self::{config::ConfigCard, requests::RequestsCard, usage::UsageCard};
+use self::{
+    config::ConfigCard, footprint::FootprintCard, requests::RequestsCard, usage::UsageCard,
+};
 use super::{
     edit::EditDialog,
     revoke::RevokeDialog,
@@ -137,6 +140,7 @@ pub fn KeyDetailsPage() -> impl IntoView {
         // Siblings of the Transition above, not inside it: a Transition nested in
         // another's Suspend failed to hydrate after server rendering.
         <UsageCard key_id details/>
+        <FootprintCard key_id details/>
         <RequestsCard key_id details/>
         <ActivityCard key_id details changes/>
     }

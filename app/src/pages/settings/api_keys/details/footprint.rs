@@ -1,0 +1,197 @@
+//! The key's footprint: the networks it was used from and the scopes its requests
+//! needed over the last 30 days, beside the scopes it was granted.
+
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use super::config::exact;
+use crate::{
+    error::AppError,
+    model::{AddressSeen, KeyDetailsView, KeyFootprint, Scope, ScopeSeen},
+};
+
+/// Every role may read a key's footprint, as its usage.
+#[server(endpoint = "key_footprint")]
+pub async fn load_key_footprint(id: Uuid) -> Result<KeyFootprint, AppError> {
+    use crate::ssr::{
+        boundary,
+        services::{footprint, keys},
+    };
+
+    let (state, _, current) = boundary::require_user().await?;
+    // 404 for a key of another organization, rather than an empty footprint.
+    keys::get_key(&state.db, current.org.id, id).await?;
+    Ok(footprint::of_key(&state.db, current.org.id, id).await?)
+}
+
+/// The granted scopes no request needed in the period (`*` counts as used when any
+/// request was allowed).
+pub(crate) fn unused_grants(granted: &[Scope], seen: &[ScopeSeen]) -> Vec<Scope> {
+    let used: Vec<Scope> = seen
+        .iter()
+        .filter(|s| s.allowed > 0)
+        .map(|s| s.scope)
+        .collect();
+    granted
+        .iter()
+        .copied()
+        .filter(|grant| match grant {
+            Scope::All => used.is_empty(),
+            grant => !used.contains(grant),
+        })
+        .collect()
+}
+
+#[component]
+pub(super) fn FootprintCard(
+    key_id: Memo<Option<Uuid>>,
+    details: Resource<Result<KeyDetailsView, AppError>>,
+) -> impl IntoView {
+    let footprint = Resource::new(
+        move || key_id.get(),
+        |id| async move {
+            match id {
+                Some(id) => load_key_footprint(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading footprint…"</p> }>
+            {move || Suspend::new(async move {
+                let Ok(view) = details.await else {
+                    return ().into_any();
+                };
+                let granted = view.details.row.key.scopes.clone();
+                let body = match footprint.await {
+                    Ok(footprint) => view! { <FootprintBody footprint granted/> }.into_any(),
+                    Err(err) => view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any(),
+                };
+                view! {
+                    <section class="card" aria-labelledby="footprint-heading" data-testid="key-footprint">
+                        <h2 id="footprint-heading">"Footprint"</h2>
+                        {body}
+                    </section>
+                }
+                .into_any()
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+#[component]
+fn FootprintBody(footprint: KeyFootprint, granted: Vec<Scope>) -> impl IntoView {
+    let days = footprint.days;
+    let unused = unused_grants(&granted, &footprint.scopes);
+    let used: Vec<String> = footprint
+        .scopes
+        .iter()
+        .filter(|seen| seen.allowed > 0)
+        .map(|seen| seen.scope.as_str().to_owned())
+        .collect();
+    let scope_summary = if used.is_empty() {
+        format!("No request in the last {days} days needed a scope.")
+    } else {
+        format!(
+            "Requests in the last {days} days needed: {}.",
+            used.join(", ")
+        )
+    };
+    let unused_note = (!unused.is_empty()).then(|| {
+        let names: Vec<&str> = unused.iter().map(|scope| scope.as_str()).collect();
+        view! {
+            <p class="muted" data-testid="unused-scopes">
+                "Granted but not used in " {days} " days: " <code>{names.join(", ")}</code>
+            </p>
+        }
+    });
+    let denied: Vec<ScopeSeen> = footprint
+        .scopes
+        .iter()
+        .filter(|seen| seen.denied > 0)
+        .cloned()
+        .collect();
+    view! {
+        <h3>"Addresses"</h3>
+        {if footprint.addresses.is_empty() {
+            view! { <p class="muted">"Not used from any address in the last " {days} " days."</p> }.into_any()
+        } else {
+            view! { <AddressTable addresses=footprint.addresses/> }.into_any()
+        }}
+        <h3>"Scopes"</h3>
+        <p data-testid="used-scopes">{scope_summary}</p>
+        {unused_note}
+        {(!denied.is_empty()).then(|| view! {
+            <ul class="denied-scopes" data-testid="denied-scopes">
+                {denied.into_iter().map(|seen| view! {
+                    <li>
+                        <code>{seen.scope.as_str()}</code>
+                        " denied " {seen.denied} " time(s), last "
+                        {seen.last_denied_at.map(exact).unwrap_or_default()}
+                    </li>
+                }).collect_view()}
+            </ul>
+        })}
+        <p class="muted small">"IPv6 addresses are grouped by /64 network. Written every few seconds; times are UTC."</p>
+    }
+    .into_any()
+}
+
+#[component]
+fn AddressTable(addresses: Vec<AddressSeen>) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class="table table-cards" data-testid="address-table">
+                <caption class="visually-hidden">"Addresses the key was used from, most recent first"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Address"</th>
+                        <th scope="col">"First seen"</th>
+                        <th scope="col">"Last seen"</th>
+                        <th scope="col">"Requests"</th>
+                        <th scope="col">"Refused"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {addresses.into_iter().map(|seen| view! {
+                        <tr data-testid="address-row">
+                            <td data-label="Address"><code>{seen.network}</code></td>
+                            <td data-label="First seen">{exact(seen.first_seen)}</td>
+                            <td data-label="Last seen">{exact(seen.last_seen)}</td>
+                            <td data-label="Requests">{seen.requests}</td>
+                            <td data-label="Refused">{seen.refused}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seen(scope: Scope, allowed: i64) -> ScopeSeen {
+        ScopeSeen {
+            scope,
+            allowed,
+            denied: 0,
+            last_allowed_at: None,
+            last_denied_at: None,
+        }
+    }
+
+    #[test]
+    fn grants_no_request_needed_are_unused() {
+        let granted = [Scope::ClientsRead, Scope::ClientsWrite, Scope::AuditRead];
+        let used = [seen(Scope::ClientsRead, 3), seen(Scope::AuditRead, 0)];
+        assert_eq!(
+            unused_grants(&granted, &used),
+            [Scope::ClientsWrite, Scope::AuditRead]
+        );
+        assert_eq!(unused_grants(&[Scope::All], &used), []);
+        assert_eq!(unused_grants(&[Scope::All], &[]), [Scope::All]);
+    }
+}
