@@ -1,13 +1,18 @@
 //! The key's footprint: the networks it was used from and the scopes its requests
-//! needed over the last 30 days, beside the scopes it was granted.
+//! needed over the last 30 days, beside the scopes it was granted; for a key at least
+//! that old with grants no request needed, the offer to narrow it (through Edit).
 
+use chrono::{DateTime, TimeDelta, Utc};
 use leptos::prelude::*;
 use uuid::Uuid;
 
 use super::config::exact;
 use crate::{
     error::AppError,
-    model::{AddressSeen, KeyDetailsView, KeyFootprint, Scope, ScopeSeen},
+    model::{
+        AddressSeen, ApiKeySummary, KeyDetailsView, KeyFootprint, KeyStatus, Scope, ScopeSeen,
+        scopes_grant,
+    },
 };
 
 /// Every role may read a key's footprint, as its usage.
@@ -42,10 +47,50 @@ pub(crate) fn unused_grants(granted: &[Scope], seen: &[ScopeSeen]) -> Vec<Scope>
         .collect()
 }
 
+/// The scopes the key's requests needed, without reads a needed write implies: what
+/// the key could be narrowed to.
+pub(crate) fn needed_scopes(seen: &[ScopeSeen]) -> Vec<Scope> {
+    let used: Vec<Scope> = seen
+        .iter()
+        .filter(|s| s.allowed > 0)
+        .map(|s| s.scope)
+        .collect();
+    let mut needed: Vec<Scope> = used
+        .iter()
+        .copied()
+        .filter(|scope| {
+            !used
+                .iter()
+                .any(|other| other != scope && other.grants(*scope))
+        })
+        .collect();
+    needed.sort();
+    needed.dedup();
+    needed
+}
+
+/// The narrowed scopes to offer, when the key has been around for the whole period,
+/// its requests needed some scopes and it holds grants none of them needed.
+pub(crate) fn narrowing(
+    key: &ApiKeySummary,
+    footprint: &KeyFootprint,
+    now: DateTime<Utc>,
+) -> Option<Vec<Scope>> {
+    let old_enough = key.created_at <= now - TimeDelta::days(footprint.days);
+    let needed = needed_scopes(&footprint.scopes);
+    // Narrower: some right the key holds would be gone (`*` narrowed to what was used).
+    let narrower = Scope::ALL.iter().any(|&scope| {
+        scope != Scope::All && scopes_grant(&key.scopes, scope) && !scopes_grant(&needed, scope)
+    });
+    (old_enough && narrower && !needed.is_empty()).then_some(needed)
+}
+
 #[component]
 pub(super) fn FootprintCard(
     key_id: Memo<Option<Uuid>>,
     details: Resource<Result<KeyDetailsView, AppError>>,
+    /// The page's Edit dialog: narrowing opens it with the narrowed scopes.
+    editing: RwSignal<Option<ApiKeySummary>>,
 ) -> impl IntoView {
     let footprint = Resource::new(
         move || key_id.get(),
@@ -62,9 +107,18 @@ pub(super) fn FootprintCard(
                 let Ok(view) = details.await else {
                     return ().into_any();
                 };
-                let granted = view.details.row.key.scopes.clone();
+                let key = view.details.row.key.clone();
+                let manageable = view.can_manage
+                    && key.status == KeyStatus::Active
+                    && !view.details.row.replaced;
                 let body = match footprint.await {
-                    Ok(footprint) => view! { <FootprintBody footprint granted/> }.into_any(),
+                    Ok(footprint) => {
+                        let offer = manageable
+                            .then(|| narrowing(&key, &footprint, view.now))
+                            .flatten()
+                            .map(|scopes| ApiKeySummary { scopes, ..key.clone() });
+                        view! { <FootprintBody footprint granted=key.scopes.clone() offer editing/> }.into_any()
+                    }
                     Err(err) => view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any(),
                 };
                 view! {
@@ -81,7 +135,13 @@ pub(super) fn FootprintCard(
 }
 
 #[component]
-fn FootprintBody(footprint: KeyFootprint, granted: Vec<Scope>) -> impl IntoView {
+fn FootprintBody(
+    footprint: KeyFootprint,
+    granted: Vec<Scope>,
+    /// The key with narrowed scopes, when narrowing is worth offering.
+    offer: Option<ApiKeySummary>,
+    editing: RwSignal<Option<ApiKeySummary>>,
+) -> impl IntoView {
     let days = footprint.days;
     let unused = unused_grants(&granted, &footprint.scopes);
     let used: Vec<String> = footprint
@@ -106,6 +166,25 @@ fn FootprintBody(footprint: KeyFootprint, granted: Vec<Scope>) -> impl IntoView 
             </p>
         }
     });
+    let offer = offer.map(|narrowed| {
+        let names: Vec<&str> = narrowed.scopes.iter().map(|scope| scope.as_str()).collect();
+        let text = format!(
+            "This key used only {} in {days} days — narrow it?",
+            names.join(", ")
+        );
+        view! {
+            <p class="narrow-offer" data-testid="narrow-offer">
+                {text} " "
+                <button
+                    type="button"
+                    class="btn btn-secondary"
+                    on:click=move |_| editing.set(Some(narrowed.clone()))
+                >
+                    "Narrow scopes…"
+                </button>
+            </p>
+        }
+    });
     let denied: Vec<ScopeSeen> = footprint
         .scopes
         .iter()
@@ -122,6 +201,7 @@ fn FootprintBody(footprint: KeyFootprint, granted: Vec<Scope>) -> impl IntoView 
         <h3>"Scopes"</h3>
         <p data-testid="used-scopes">{scope_summary}</p>
         {unused_note}
+        {offer}
         {(!denied.is_empty()).then(|| view! {
             <ul class="denied-scopes" data-testid="denied-scopes">
                 {denied.into_iter().map(|seen| view! {
@@ -181,6 +261,88 @@ mod tests {
             last_allowed_at: None,
             last_denied_at: None,
         }
+    }
+
+    fn key(scopes: &[Scope], days_old: i64, now: DateTime<Utc>) -> ApiKeySummary {
+        ApiKeySummary {
+            id: Uuid::nil(),
+            name: "k".into(),
+            description: None,
+            mode: crate::model::Mode::Live,
+            scopes: scopes.to_vec(),
+            workspace_id: Uuid::nil(),
+            display_prefix: "kw_live_abcdefgh".into(),
+            last_four: "wxyz".into(),
+            created_by: Uuid::nil(),
+            created_at: now - TimeDelta::days(days_old),
+            expires_at: None,
+            revoked_at: None,
+            last_used_at: None,
+            rolled_from: None,
+            allowed_ips: None,
+            status: KeyStatus::Active,
+        }
+    }
+
+    fn footprint(scopes: Vec<ScopeSeen>) -> KeyFootprint {
+        KeyFootprint {
+            days: 30,
+            addresses: Vec::new(),
+            scopes,
+        }
+    }
+
+    #[test]
+    fn a_needed_write_covers_its_read() {
+        let seen = [
+            seen(Scope::ClientsRead, 2),
+            seen(Scope::ClientsWrite, 1),
+            seen(Scope::AuditRead, 1),
+            seen(Scope::EnvelopesRead, 0),
+        ];
+        assert_eq!(
+            needed_scopes(&seen),
+            [Scope::ClientsWrite, Scope::AuditRead]
+        );
+    }
+
+    #[test]
+    fn narrowing_is_offered_only_to_keys_old_enough_with_unneeded_grants() {
+        let now = Utc::now();
+        let used = footprint(vec![seen(Scope::ClientsRead, 5)]);
+        assert_eq!(
+            narrowing(&key(&[Scope::All], 31, now), &used, now),
+            Some(vec![Scope::ClientsRead])
+        );
+        assert_eq!(
+            narrowing(&key(&[Scope::All], 10, now), &used, now),
+            None,
+            "too young"
+        );
+        assert_eq!(
+            narrowing(&key(&[Scope::ClientsWrite], 31, now), &used, now),
+            Some(vec![Scope::ClientsRead]),
+            "a write only ever used to read"
+        );
+        let both = footprint(vec![
+            seen(Scope::ClientsRead, 5),
+            seen(Scope::ClientsWrite, 1),
+        ]);
+        assert_eq!(
+            narrowing(&key(&[Scope::ClientsWrite], 31, now), &both, now),
+            None,
+            "the write covers the read it was also used for"
+        );
+        assert_eq!(
+            narrowing(&key(&[Scope::ClientsRead], 31, now), &used, now),
+            None,
+            "nothing to narrow"
+        );
+        assert_eq!(
+            narrowing(&key(&[Scope::All], 31, now), &footprint(Vec::new()), now),
+            None,
+            "unused keys are for the rotation and expiry signals, not narrowing"
+        );
     }
 
     #[test]

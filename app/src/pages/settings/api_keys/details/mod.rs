@@ -109,6 +109,8 @@ pub fn KeyDetailsPage() -> impl IntoView {
     });
     let changes = RwSignal::new(0u32);
     let toast = RwSignal::new(None::<String>);
+    // Shared: the footprint's narrowing offer opens the same Edit dialog.
+    let editing = RwSignal::new(None::<ApiKeySummary>);
     let details = Resource::new(
         move || (key_id.get(), changes.get()),
         |(id, _)| async move {
@@ -124,7 +126,7 @@ pub fn KeyDetailsPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading key…"</p> }>
             {move || Suspend::new(async move {
                 match (details.await, key_id.get_untracked()) {
-                    (Ok(view), Some(_)) => view! { <KeyDetailsBody view changes toast/> }.into_any(),
+                    (Ok(view), Some(_)) => view! { <KeyDetailsBody view changes toast editing/> }.into_any(),
                     (Err(AppError::NotFound), _) | (_, None) => view! {
                         <Title text="Key not found"/>
                         <section class="card empty-state" data-testid="key-not-found">
@@ -140,7 +142,7 @@ pub fn KeyDetailsPage() -> impl IntoView {
         // Siblings of the Transition above, not inside it: a Transition nested in
         // another's Suspend failed to hydrate after server rendering.
         <UsageCard key_id details/>
-        <FootprintCard key_id details/>
+        <FootprintCard key_id details editing/>
         <RequestsCard key_id details/>
         <ActivityCard key_id details changes/>
     }
@@ -152,6 +154,7 @@ fn KeyDetailsBody(
     view: KeyDetailsView,
     changes: RwSignal<u32>,
     toast: RwSignal<Option<String>>,
+    editing: RwSignal<Option<ApiKeySummary>>,
 ) -> impl IntoView {
     let KeyDetailsView {
         details,
@@ -159,7 +162,6 @@ fn KeyDetailsBody(
         now,
     } = view;
     let key = details.row.key.clone();
-    let editing = RwSignal::new(None::<ApiKeySummary>);
     let rolling = RwSignal::new(None::<ApiKeySummary>);
     let revoking = RwSignal::new(None::<ApiKeySummary>);
     let changed = Callback::new(move |message: String| {
