@@ -6,4 +6,5 @@ pub mod format;
 pub mod notices;
 pub mod pager;
 pub mod password_input;
+pub mod segmented;
 pub mod shown_once;

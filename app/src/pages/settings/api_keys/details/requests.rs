@@ -5,7 +5,7 @@ use server_fn::codec::Json;
 use uuid::Uuid;
 
 use crate::{
-    components::pager::Pager,
+    components::{pager::Pager, segmented::Segmented},
     error::AppError,
     model::{KeyDetailsView, RequestListing, RequestLogEntry, StatusClass},
 };
@@ -77,7 +77,13 @@ pub(super) fn RequestsCard(
                     <section class="card" aria-labelledby="requests-heading" data-testid="key-requests">
                         <div class="card-header">
                             <h2 id="requests-heading">"Requests"</h2>
-                            <ClassSwitch class choose/>
+                            <Segmented
+                                label="Status"
+                                choices=StatusClass::ALL.to_vec()
+                                chosen=class
+                                text=StatusClass::label
+                                on_choose=choose
+                            />
                         </div>
                         {body}
                     </section>
@@ -87,27 +93,6 @@ pub(super) fn RequestsCard(
         </Transition>
     }
     .into_any()
-}
-
-#[component]
-fn ClassSwitch(class: RwSignal<StatusClass>, choose: Callback<StatusClass>) -> impl IntoView {
-    view! {
-        <div class="segmented" role="group" aria-label="Status">
-            {StatusClass::ALL
-                .into_iter()
-                .map(|choice| view! {
-                    <button
-                        type="button"
-                        class="segment"
-                        aria-pressed=move || (class.get() == choice).to_string()
-                        on:click=move |_| choose.run(choice)
-                    >
-                        {choice.label()}
-                    </button>
-                })
-                .collect_view()}
-        </div>
-    }
 }
 
 #[component]

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{chart::UsageChart, config::exact, load_key_usage};
 use crate::{
-    components::format::ago,
+    components::{format::ago, segmented::Segmented},
     error::AppError,
     model::{KeyDetailsView, KeyUsage, Mode, UsageRange},
 };
@@ -54,7 +54,13 @@ pub(super) fn UsageCard(
                     <section class="card" aria-labelledby="usage-heading" data-testid="key-usage">
                         <div class="card-header">
                             <h2 id="usage-heading">"Usage"</h2>
-                            <RangeSwitch range/>
+                            <Segmented
+                                label="Period"
+                                choices=UsageRange::ALL.to_vec()
+                                chosen=range
+                                text=UsageRange::label
+                                on_choose=Callback::new(move |choice| range.set(choice))
+                            />
                         </div>
                         {body}
                     </section>
@@ -64,27 +70,6 @@ pub(super) fn UsageCard(
         </Transition>
     }
     .into_any()
-}
-
-#[component]
-fn RangeSwitch(range: RwSignal<UsageRange>) -> impl IntoView {
-    view! {
-        <div class="segmented" role="group" aria-label="Period">
-            {UsageRange::ALL
-                .into_iter()
-                .map(|choice| view! {
-                    <button
-                        type="button"
-                        class="segment"
-                        aria-pressed=move || (range.get() == choice).to_string()
-                        on:click=move |_| range.set(choice)
-                    >
-                        {choice.label()}
-                    </button>
-                })
-                .collect_view()}
-        </div>
-    }
 }
 
 #[component]
