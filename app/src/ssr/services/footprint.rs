@@ -5,7 +5,6 @@
 //! suspicious-activity signals read it.
 
 use std::{
-    collections::HashMap,
     fmt,
     net::{IpAddr, Ipv4Addr, Ipv6Addr},
 };
@@ -18,7 +17,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::usage::UsageSubject;
+use super::{FastMap, usage::UsageSubject};
 use crate::{
     model::{AddressSeen, KeyFootprint, Scope, ScopeSeen},
     ssr::entities::{api_key_address, api_key_scope_use},
@@ -30,8 +29,6 @@ pub const FOOTPRINT_DAYS: i64 = 30;
 /// Distinct networks kept per key and flush; a key used from more (a botnet, say) has
 /// the rest counted in `keyward_footprint_networks_dropped_total`.
 const MAX_NETWORKS_PER_FLUSH: usize = 1_000;
-
-type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Where a request came from, as the footprint groups it: an IPv4 address, or the /64
 /// network of an IPv6 one (one host, or one customer network, usually holds a /64).

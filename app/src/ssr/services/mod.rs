@@ -18,3 +18,9 @@ pub mod usage;
 pub mod usage_report;
 pub mod verification;
 pub mod workspaces;
+
+/// Maps and sets keyed by our own key ids (and, under one, hours and client networks):
+/// foldhash is fast, and outsiders cannot grow them with colliding entries, since
+/// nothing is kept for a key we did not issue (networks are also capped per key).
+type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;

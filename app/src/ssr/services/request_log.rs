@@ -1,14 +1,9 @@
 //! Each key's recent `/v1` requests. The usage meter collects them in memory with its
 //! counts and writes both in the same batch; [`prune`] keeps the log within its
-//! retention and its cap per key. Nothing here runs on the request path but
-//! [`LoggedRequest`] itself.
+//! retention and its cap per key. On the request path only `PendingLog::push` runs,
+//! under the meter's lock, with no I/O.
 
-use std::{
-    collections::{HashMap, VecDeque},
-    net::IpAddr,
-    sync::Arc,
-    time::Duration,
-};
+use std::{collections::VecDeque, net::IpAddr, sync::Arc, time::Duration};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use http::Method;
@@ -20,6 +15,7 @@ use sea_orm::{
 use uuid::{ContextV7, Timestamp, Uuid};
 
 use super::{
+    FastMap,
     footprint::{PendingFootprint, ScopeCheck},
     pagination::{PageRequest, fetch_page},
     usage::UsageSubject,
@@ -84,9 +80,6 @@ impl LoggedRequest {
             .is_some_and(|refusal| refusal != Refusal::MissingScope)
     }
 }
-
-/// Keyed by our own key ids (known keys only), so a fast hash is safe here.
-type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// One key's requests since the last flush, oldest first, and its footprint (which
 /// every request feeds, including those beyond the cap).

@@ -4,7 +4,6 @@
 //! nothing. The flusher also prunes the request log, about once a minute.
 
 use std::{
-    collections::{HashMap, HashSet},
     net::IpAddr,
     sync::{Arc, Mutex, PoisonError},
     time::{Duration, Instant},
@@ -19,7 +18,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
-    footprint,
+    FastMap, FastSet, footprint,
     request_log::{self, LoggedRequest, PendingLog, RequestLogLimits},
 };
 use crate::{
@@ -66,10 +65,6 @@ struct LastUse {
     at: DateTime<Utc>,
     ip: Option<IpAddr>,
 }
-
-/// Keyed by our own key ids (known keys only), so a fast hash is safe here.
-type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-type FastSet<K> = HashSet<K, foldhash::fast::RandomState>;
 
 #[derive(Debug, Default)]
 struct Pending {
