@@ -100,3 +100,17 @@ pub struct RequestListing {
     pub retention_days: u32,
     pub rows_per_key: u32,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_refusal_has_one_stored_serialized_and_parsed_form() {
+        for &refusal in Refusal::ALL {
+            let serialized = serde_json::to_string(&refusal).unwrap();
+            assert_eq!(serialized, format!("\"{}\"", refusal.as_str()));
+            assert_eq!(refusal.as_str().parse::<Refusal>().unwrap(), refusal);
+        }
+    }
+}

@@ -311,6 +311,44 @@ async fn a_large_batch_is_written_in_several_statements_without_losing_a_row() {
     );
 }
 
+#[tokio::test]
+async fn every_refusal_reason_is_a_value_the_database_accepts() {
+    let app = quiet_app(&[]).await;
+    let ada = owner(&app, "ada@example.com").await;
+    let issued = app
+        .issue_key(ada.org.org_id, ada.org.owner_id, new_key(&[Scope::All]))
+        .await
+        .unwrap();
+    let subject = app::ssr::services::usage::UsageSubject {
+        key_id: issued.key.id,
+        org_id: ada.org.org_id,
+        mode: Mode::Live,
+    };
+    for &refusal in Refusal::ALL {
+        app.usage.record_refused(
+            subject,
+            LoggedRequest {
+                at: Utc::now(),
+                method: Method::GET,
+                route: std::sync::Arc::from("/v1/whoami"),
+                status: 401,
+                ip: None,
+                latency: std::time::Duration::from_micros(50),
+                refusal: Some(refusal),
+                scope: None,
+            },
+        );
+    }
+    app.usage.flush(&app.db).await.unwrap();
+    let stored: Vec<Option<Refusal>> = logged(&app, issued.key.id)
+        .await
+        .iter()
+        .map(|row| row.refusal)
+        .collect();
+    let expected: Vec<Option<Refusal>> = Refusal::ALL.iter().copied().map(Some).collect();
+    assert_eq!(stored, expected);
+}
+
 async fn requests(app: &TestApp, id: Uuid, class: &str, cursor: Option<&str>) -> RequestListing {
     let response = app
         .post_json(
