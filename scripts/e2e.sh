@@ -34,6 +34,9 @@ export DATABASE_URL="${ADMIN_URL%/*}/$DB_NAME"
 export KEYWARD_DATA_DIR="$RUN_DIR/data"
 KEYWARD_KEY_PEPPER="$(head -c 32 /dev/urandom | base64 | tr -d '\n')"
 export KEYWARD_KEY_PEPPER
+# The signal detector looks every 2 s (not every minute), so the signals spec waits
+# seconds for its badge.
+KEYWARD_SIGNAL_SCAN_SECS=2 \
 LEPTOS_SITE_ADDR="127.0.0.1:$PORT" \
 LEPTOS_SITE_ROOT="$SITE_ROOT" \
 RUST_LOG="${RUST_LOG:-info}" \

@@ -15,6 +15,7 @@ use crate::pages::{
         billing::BillingPage,
         members::MembersPage,
         shell::SettingsShell,
+        signals::SignalsPage,
         workspaces::WorkspacesPage,
     },
     setup::SetupPage,
@@ -56,6 +57,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("/settings") view=SettingsShell>
                     <Route path=path!("/api-keys") view=ApiKeysPage/>
                     <Route path=path!("/api-keys/:id") view=KeyDetailsPage/>
+                    <Route path=path!("/signals") view=SignalsPage/>
                     <Route path=path!("/members") view=MembersPage/>
                     <Route path=path!("/audit-log") view=AuditLogPage/>
                     <Route path=path!("/workspaces") view=WorkspacesPage/>

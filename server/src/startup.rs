@@ -14,7 +14,7 @@ use app::{
         keys::hash::{InvalidPepper, KeyHasher},
         mail::{MailError, Mailer},
         rate_limit::ApiRateLimiter,
-        services::{accounts, request_log::RequestLogLimits, usage::UsageMeter},
+        services::{accounts, request_log::RequestLogLimits, signals, usage::UsageMeter},
         setup_gate::SetupGate,
         state::{AppState, KeySettings, SharedState},
     },
@@ -79,6 +79,7 @@ pub struct Application {
     db: DatabaseConnection,
     usage: UsageMeter,
     usage_flush_interval: Duration,
+    signal_scan_interval: Duration,
     request_log: RequestLogLimits,
     verified_keys: VerifiedKeys,
     feed: Feed,
@@ -268,6 +269,7 @@ impl Application {
             db,
             usage,
             usage_flush_interval: config.usage_flush_interval,
+            signal_scan_interval: config.signal_scan_interval,
             request_log: config.request_log,
             verified_keys,
             feed,
@@ -318,6 +320,7 @@ impl Application {
         let flusher =
             self.usage
                 .spawn_flusher(self.db.clone(), self.usage_flush_interval, self.request_log);
+        let detector = signals::spawn_detector(self.db.clone(), self.signal_scan_interval);
         let served = axum::serve(
             self.listener,
             self.router
@@ -325,6 +328,7 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown)
         .await;
+        detector.stop().await;
         flusher.stop().await;
         self.background.close();
         if tokio::time::timeout(BACKGROUND_WRITES_GRACE, self.background.wait())

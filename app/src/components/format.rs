@@ -45,6 +45,11 @@ fn plural(count: u64, unit: &str) -> String {
     }
 }
 
+/// A moment to the minute, in UTC: "Nov 30, 2026 14:05 UTC".
+pub fn exact(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%b %-d, %Y %H:%M UTC").to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::{ago, duration_words, thousands};

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{ApiKeySummary, KeyStatus, Mode, Plan, Scope};
+use super::{ApiKeySummary, KeyStatus, Mode, Plan, Scope, SignalKind};
 
 /// A key as the list shows it: the summary plus names resolved for display.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -15,6 +15,8 @@ pub struct KeyRow {
     pub workspace_name: String,
     /// The old half of a roll: it can only be revoked (it expires when its grace ends).
     pub replaced: bool,
+    /// The kinds of the key's open signals (its badges).
+    pub signals: Vec<SignalKind>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -14,6 +14,7 @@ mod plan;
 mod request_log;
 mod role;
 mod scope;
+mod signals;
 mod vocabulary;
 mod workspaces;
 
@@ -24,7 +25,9 @@ pub use audit_log::{
     MAX_ACTION_FILTER_CHARS,
 };
 pub use billing::BillingOverview;
-pub use footprint::{AddressSeen, KeyFootprint, ScopeSeen};
+pub use footprint::{
+    AddressSeen, KeyFootprint, ScopeSeen, narrowed_scopes, needed_scopes, unused_grants,
+};
 pub use key_admin::{
     CreatedKey, ExpiryChoice, KeyEdit, KeyListing, KeyQuery, KeyRow, KeysOverview,
     MAX_KEY_SEARCH_CHARS, NewKeyForm, WorkspaceOption, expiry_label,
@@ -40,6 +43,10 @@ pub use plan::{Plan, PlanLimits};
 pub use request_log::{Refusal, RequestListing, RequestLogEntry, StatusClass};
 pub use role::Role;
 pub use scope::{Scope, key_allows, scopes_grant};
+pub use signals::{
+    BusinessHours, BusinessHoursView, RotationReason, SignalEvidence, SignalKind, SignalListing,
+    SignalRow, SignalStatus,
+};
 pub use workspaces::{WorkspaceRow, WorkspacesView};
 
 /// A closed vocabulary stored as text could not be read back.

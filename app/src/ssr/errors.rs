@@ -12,7 +12,7 @@ use crate::{
         services::{
             authentication::AuthenticationError, billing::BillingError,
             invitations::InvitationError, keys::KeyError, members::MemberError,
-            workspaces::WorkspaceError,
+            signals::SignalError, workspaces::WorkspaceError,
         },
     },
 };
@@ -151,4 +151,15 @@ fn sentence(message: &str) -> String {
     chars.next().map_or_else(String::new, |first| {
         first.to_uppercase().chain(chars).collect::<String>() + "."
     })
+}
+
+impl From<SignalError> for AppError {
+    fn from(err: SignalError) -> Self {
+        match err {
+            SignalError::NotFound => AppError::NotFound,
+            SignalError::NotOpen => AppError::Conflict(err.to_string()),
+            SignalError::Invalid(message) => AppError::Invalid(message),
+            SignalError::Database(err) => err.into(),
+        }
+    }
 }

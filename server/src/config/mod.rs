@@ -58,6 +58,8 @@ pub struct Config {
     pub usage_flush_interval: Duration,
     /// Retention and cap of each key's request log.
     pub request_log: RequestLogLimits,
+    /// How often the background detector looks for suspicious-activity signals.
+    pub signal_scan_interval: Duration,
     pub key_cache: CacheSizes,
     /// Where `/metrics` is served (Prometheus text); `None`: not at all.
     pub metrics_addr: Option<SocketAddr>,
@@ -201,6 +203,13 @@ impl Config {
                 "must be 100 to 300000 milliseconds",
             ));
         }
+        let signal_scan_secs: u64 = parse_number(&lookup, "KEYWARD_SIGNAL_SCAN_SECS", 60)?;
+        if !(1..=3_600).contains(&signal_scan_secs) {
+            return Err(invalid(
+                "KEYWARD_SIGNAL_SCAN_SECS",
+                "must be 1 to 3600 seconds",
+            ));
+        }
         let key_cache = CacheSizes {
             known: parse_number(
                 &lookup,
@@ -257,6 +266,7 @@ impl Config {
             trusted_proxies,
             usage_flush_interval: Duration::from_millis(usage_flush_ms),
             request_log,
+            signal_scan_interval: Duration::from_secs(signal_scan_secs),
             key_cache,
             metrics_addr,
             rate_limits,

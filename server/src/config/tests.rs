@@ -188,6 +188,8 @@ fn the_request_log_keeps_30_days_and_10000_rows_per_key_by_default_within_bounds
         ("KEYWARD_REQUEST_LOG_RETENTION_DAYS", "366"),
         ("KEYWARD_REQUEST_LOG_ROWS_PER_KEY", "9"),
         ("KEYWARD_REQUEST_LOG_ROWS_PER_KEY", "lots"),
+        ("KEYWARD_SIGNAL_SCAN_SECS", "0"),
+        ("KEYWARD_SIGNAL_SCAN_SECS", "3601"),
     ] {
         let err = config_from(&[PEPPER, (name, value)]).unwrap_err();
         assert!(
@@ -199,8 +201,10 @@ fn the_request_log_keeps_30_days_and_10000_rows_per_key_by_default_within_bounds
         PEPPER,
         ("KEYWARD_REQUEST_LOG_RETENTION_DAYS", "7"),
         ("KEYWARD_REQUEST_LOG_ROWS_PER_KEY", "500"),
+        ("KEYWARD_SIGNAL_SCAN_SECS", "5"),
     ])
     .unwrap();
+    assert_eq!(config.signal_scan_interval, Duration::from_secs(5));
     assert_eq!(
         (
             config.request_log.retention_days,

@@ -29,6 +29,7 @@ mod server_fn_matrix;
 mod sessions;
 mod setup;
 mod shutdown;
+mod signals;
 mod v1;
 mod verification;
 mod workspace_admin;

@@ -8,14 +8,14 @@
 //!   changes and reads nothing.
 
 use app::{
-    model::{CreatedInvitation, Mode, Plan, Role},
+    model::{CreatedInvitation, Mode, Plan, Role, Scope, SignalEvidence, SignalKind, SignalStatus},
     ssr::{
         entities::workspace,
         services::{audit::Actor, workspaces},
     },
 };
 use reqwest::Response;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -43,10 +43,12 @@ enum Action {
     RevokeInvitation,
     CreateWorkspace,
     RenameWorkspace,
+    DismissSignal,
+    SaveBusinessHours,
 }
 
 impl Action {
-    const ALL: [Action; 11] = [
+    const ALL: [Action; 13] = [
         Action::CreateKey,
         Action::EditKey,
         Action::RollKey,
@@ -58,6 +60,8 @@ impl Action {
         Action::RevokeInvitation,
         Action::CreateWorkspace,
         Action::RenameWorkspace,
+        Action::DismissSignal,
+        Action::SaveBusinessHours,
     ];
 
     /// The rule under test: Owners and Admins manage keys, members and workspaces;
@@ -83,6 +87,8 @@ impl Action {
             Action::RevokeInvitation => "/api/revoke_invitation",
             Action::CreateWorkspace => "/api/create_workspace",
             Action::RenameWorkspace => "/api/rename_workspace",
+            Action::DismissSignal => "/api/dismiss_signal",
+            Action::SaveBusinessHours => "/api/save_business_hours",
         }
     }
 }
@@ -204,6 +210,17 @@ impl<'app> Organization<'app> {
                     ("name", format!("Renamed in cell {cell}")),
                 ])
             }
+            Action::DismissSignal => {
+                let key = self.fresh_key(cell).await;
+                Body::Form(vec![(
+                    "id",
+                    plant_signal(&self.app.db, org_id, key).await.to_string(),
+                )])
+            }
+            Action::SaveBusinessHours => Body::Json(json!({ "hours": {
+                "time_zone": "Europe/Berlin", "days": [1, 2, 3, 4, 5],
+                "start_hour": cell % 12, "end_hour": 18,
+            }})),
         }
     }
 
@@ -293,8 +310,38 @@ async fn exactly_owners_and_admins_change_things_and_only_owners_switch_plans() 
     );
 }
 
+/// An open signal on `key`, as the detector would open it.
+async fn plant_signal(db: &sea_orm::DatabaseConnection, org_id: Uuid, key: Uuid) -> Uuid {
+    let now = chrono::Utc::now();
+    let id = Uuid::now_v7();
+    app::ssr::entities::api_key_signal::Entity::insert(
+        app::ssr::entities::api_key_signal::ActiveModel {
+            id: Set(id),
+            org_id: Set(org_id),
+            key_id: Set(key),
+            kind: Set(SignalKind::DeniedScope),
+            subject: Set("audit:read".to_owned()),
+            status: Set(SignalStatus::Open),
+            evidence: Set(json!(SignalEvidence::DeniedScope {
+                scope: Scope::AuditRead,
+                denied: 1,
+                last_denied_at: now,
+            })),
+            evidence_at: Set(now),
+            detected_at: Set(now),
+            opened_at: Set(now),
+            dismissed_at: Set(None),
+            dismissed_by: Set(None),
+        },
+    )
+    .exec_without_returning(db)
+    .await
+    .expect("signal planted");
+    id
+}
+
 /// The changes that name an existing object by its id.
-const NAMING_AN_OBJECT: [Action; 7] = [
+const NAMING_AN_OBJECT: [Action; 8] = [
     Action::EditKey,
     Action::RollKey,
     Action::RevokeKey,
@@ -302,6 +349,7 @@ const NAMING_AN_OBJECT: [Action; 7] = [
     Action::RemoveMember,
     Action::RevokeInvitation,
     Action::RenameWorkspace,
+    Action::DismissSignal,
 ];
 
 #[tokio::test]
@@ -372,6 +420,9 @@ async fn an_owner_can_neither_change_nor_read_another_organizations_objects_by_t
             .post_form("/api/key_footprint", &[("id", &globex_key.to_string())])
             .await,
         owner
+            .post_form("/api/key_signals", &[("id", &globex_key.to_string())])
+            .await,
+        owner
             .post_json(
                 "/api/key_requests",
                 json!({ "id": globex_key, "class": "All", "cursor": null }),
@@ -407,7 +458,7 @@ async fn every_state_changing_server_function_is_in_the_matrix_or_named_as_open_
 }
 
 /// Server functions that only read (every role reads; checked per page elsewhere).
-const READ_ONLY: [&str; 14] = [
+const READ_ONLY: [&str; 17] = [
     "/api/current_user",
     "/api/preview_invitation",
     "/api/keys_overview",
@@ -417,6 +468,9 @@ const READ_ONLY: [&str; 14] = [
     "/api/key_activity",
     "/api/key_requests",
     "/api/key_footprint",
+    "/api/key_signals",
+    "/api/org_signals",
+    "/api/business_hours",
     "/api/audit_filter_choices",
     "/api/audit_listing",
     "/api/billing_overview",

@@ -6,6 +6,7 @@ pub mod audit_log;
 pub mod billing;
 pub mod members;
 pub mod shell;
+pub mod signals;
 pub mod workspaces;
 
 use leptos::prelude::*;

@@ -3,6 +3,7 @@
 pub mod api_key;
 pub mod api_key_address;
 pub mod api_key_scope_use;
+pub mod api_key_signal;
 pub mod api_key_usage;
 pub mod api_request;
 pub mod audit_event;

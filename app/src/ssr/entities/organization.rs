@@ -12,6 +12,8 @@ pub struct Model {
     pub slug: String,
     pub plan: Plan,
     pub created_at: DateTimeUtc,
+    /// `model::BusinessHours` as JSON; `None`: the off-hours signal is off.
+    pub business_hours: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

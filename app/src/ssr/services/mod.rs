@@ -13,6 +13,7 @@ pub mod onboarding;
 pub mod pagination;
 pub mod request_log;
 pub mod resources;
+pub mod signals;
 pub mod text;
 pub mod usage;
 pub mod usage_report;

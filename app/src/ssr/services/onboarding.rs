@@ -178,6 +178,7 @@ pub async fn create_organization_with_owner(
             slug: Set(slug.clone()),
             plan: Set(new.plan),
             created_at: Set(now),
+            business_hours: Set(None),
         })
         .exec_without_returning(&txn)
         .await;

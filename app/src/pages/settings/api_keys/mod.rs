@@ -7,7 +7,7 @@ mod edit;
 mod revoke;
 mod roll;
 mod scope_picker;
-mod table;
+pub(crate) mod table;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

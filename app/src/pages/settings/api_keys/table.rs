@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::{
     components::{copy_button::CopyButton, format::ago},
-    model::{ApiKeySummary, KeyListing, KeyRow, KeyStatus, Mode, Scope, expiry_label},
+    model::{ApiKeySummary, KeyListing, KeyRow, KeyStatus, Mode, Scope, SignalKind, expiry_label},
 };
 
 /// What a row's action buttons ask the page to open.
@@ -62,6 +62,7 @@ fn KeyRowView(
         created_by_email,
         workspace_name,
         replaced,
+        signals,
     } = row;
     let (expiry_text, expiry_warns) = expiry_label(key.expires_at, now);
     // Revoked and expired keys are final; a key whose member left cannot be rolled.
@@ -104,6 +105,7 @@ fn KeyRowView(
             <td data-label="Status">
                 <StatusPill status=key.status/>
                 <span class="cell-note" class:warn=expiry_warns>{expiry_text}</span>
+                <SignalBadge key_id=key.id kinds=signals/>
             </td>
             <td class="row-actions">
                 <CopyButton
@@ -160,6 +162,34 @@ pub fn ScopeBadges(scopes: Vec<Scope>) -> impl IntoView {
                 .collect_view()}
         </span>
     }
+}
+
+/// The key's open signals, linking to them on its page; nothing when there are none.
+#[component]
+fn SignalBadge(key_id: uuid::Uuid, kinds: Vec<SignalKind>) -> impl IntoView {
+    let text = match kinds.as_slice() {
+        [] => return ().into_any(),
+        [kind] => kind.label().to_owned(),
+        more => format!("{} signals", more.len()),
+    };
+    let title = kinds
+        .iter()
+        .map(|kind| kind.label())
+        .collect::<Vec<_>>()
+        .join(", ");
+    view! {
+        <a
+            class="pill pill-signal"
+            href=format!("/settings/api-keys/{key_id}#signals")
+            title=title.clone()
+            aria-label=format!("Open signals: {title}")
+            data-testid="signal-badge"
+        >
+            <span aria-hidden="true">"⚠ "</span>
+            {text}
+        </a>
+    }
+    .into_any()
 }
 
 #[component]

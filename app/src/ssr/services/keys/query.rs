@@ -14,7 +14,10 @@ use crate::{
     model::{ApiKeySummary, KeyDetails, KeyRow, KeyStatus, Mode, Page},
     ssr::{
         entities::{api_key, membership, user, workspace},
-        services::pagination::{PageRequest, fetch_page},
+        services::{
+            pagination::{PageRequest, fetch_page},
+            signals,
+        },
     },
 };
 
@@ -131,6 +134,7 @@ pub async fn list_rows(
 ) -> Result<Page<KeyRow>, DbErr> {
     let keys = list_keys(db, org_id, filter, page).await?;
     let ids: Vec<Uuid> = keys.data.iter().map(|key| key.id).collect();
+    let mut signals = signals::open_kinds(db, &ids).await?;
     let replaced: HashSet<Uuid> = api_key::Entity::find()
         .select_only()
         .column(api_key::Column::RolledFrom)
@@ -164,6 +168,7 @@ pub async fn list_rows(
             .cloned()
             .unwrap_or_default(),
         replaced: replaced.contains(&key.id),
+        signals: signals.remove(&key.id).unwrap_or_default(),
         key,
     }))
 }
@@ -249,6 +254,10 @@ pub async fn get_details(
             created_by_email: creator.map(|user| user.email),
             workspace_name: workspace.map(|w| w.name).unwrap_or_default(),
             replaced: rolled_into.is_some(),
+            signals: signals::open_kinds(db, &[key_id])
+                .await?
+                .remove(&key_id)
+                .unwrap_or_default(),
         },
         last_used_ip: key.last_used_ip,
         revoke_reason: key.revoke_reason,

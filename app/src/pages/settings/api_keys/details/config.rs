@@ -9,9 +9,7 @@ use crate::{
     model::{KeyDetails, expiry_label},
 };
 
-pub(super) fn exact(at: DateTime<Utc>) -> String {
-    at.format("%b %-d, %Y %H:%M UTC").to_string()
-}
+pub(super) use crate::components::format::exact;
 
 #[component]
 pub(super) fn ConfigCard(details: KeyDetails, now: DateTime<Utc>) -> impl IntoView {

@@ -2,7 +2,7 @@
 //! needed over the last 30 days, beside the scopes it was granted; for a key at least
 //! that old with grants no request needed, the offer to narrow it (through Edit).
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -11,7 +11,7 @@ use crate::{
     error::AppError,
     model::{
         AddressSeen, ApiKeySummary, KeyDetailsView, KeyFootprint, KeyStatus, Scope, ScopeSeen,
-        scopes_grant,
+        narrowed_scopes, unused_grants,
     },
 };
 
@@ -29,46 +29,6 @@ pub async fn load_key_footprint(id: Uuid) -> Result<KeyFootprint, AppError> {
     Ok(footprint::of_key(&state.db, current.org.id, id).await?)
 }
 
-/// The granted scopes no request needed in the period (`*` counts as used when any
-/// request was allowed).
-pub(crate) fn unused_grants(granted: &[Scope], seen: &[ScopeSeen]) -> Vec<Scope> {
-    let used: Vec<Scope> = seen
-        .iter()
-        .filter(|s| s.allowed > 0)
-        .map(|s| s.scope)
-        .collect();
-    granted
-        .iter()
-        .copied()
-        .filter(|grant| match grant {
-            Scope::All => used.is_empty(),
-            grant => !used.contains(grant),
-        })
-        .collect()
-}
-
-/// The scopes the key's requests needed, without reads a needed write implies: what
-/// the key could be narrowed to.
-pub(crate) fn needed_scopes(seen: &[ScopeSeen]) -> Vec<Scope> {
-    let used: Vec<Scope> = seen
-        .iter()
-        .filter(|s| s.allowed > 0)
-        .map(|s| s.scope)
-        .collect();
-    let mut needed: Vec<Scope> = used
-        .iter()
-        .copied()
-        .filter(|scope| {
-            !used
-                .iter()
-                .any(|other| other != scope && other.grants(*scope))
-        })
-        .collect();
-    needed.sort();
-    needed.dedup();
-    needed
-}
-
 /// The narrowed scopes to offer, when the key has been around for the whole period,
 /// its requests needed some scopes and it holds grants none of them needed.
 pub(crate) fn narrowing(
@@ -76,13 +36,13 @@ pub(crate) fn narrowing(
     footprint: &KeyFootprint,
     now: DateTime<Utc>,
 ) -> Option<Vec<Scope>> {
-    let old_enough = key.created_at <= now - TimeDelta::days(footprint.days);
-    let needed = needed_scopes(&footprint.scopes);
-    // Narrower: some right the key holds would be gone (`*` narrowed to what was used).
-    let narrower = Scope::ALL.iter().any(|&scope| {
-        scope != Scope::All && scopes_grant(&key.scopes, scope) && !scopes_grant(&needed, scope)
-    });
-    (old_enough && narrower && !needed.is_empty()).then_some(needed)
+    narrowed_scopes(
+        &key.scopes,
+        key.created_at,
+        &footprint.scopes,
+        footprint.days,
+        now,
+    )
 }
 
 #[component]
@@ -251,7 +211,10 @@ fn AddressTable(addresses: Vec<AddressSeen>) -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
+    use chrono::TimeDelta;
+
     use super::*;
+    use crate::model::needed_scopes;
 
     fn seen(scope: Scope, allowed: i64) -> ScopeSeen {
         ScopeSeen {

@@ -4,6 +4,7 @@ mod chart;
 mod config;
 mod footprint;
 mod requests;
+mod signals;
 mod usage;
 
 use leptos::prelude::*;
@@ -13,7 +14,8 @@ use server_fn::codec::Json;
 use uuid::Uuid;
 
 use self::{
-    config::ConfigCard, footprint::FootprintCard, requests::RequestsCard, usage::UsageCard,
+    config::ConfigCard, footprint::FootprintCard, requests::RequestsCard, signals::SignalsCard,
+    usage::UsageCard,
 };
 use super::{
     edit::EditDialog,
@@ -141,6 +143,7 @@ pub fn KeyDetailsPage() -> impl IntoView {
         </Transition>
         // Siblings of the Transition above, not inside it: a Transition nested in
         // another's Suspend failed to hydrate after server rendering.
+        <SignalsCard key_id details/>
         <UsageCard key_id details/>
         <FootprintCard key_id details editing/>
         <RequestsCard key_id details/>

@@ -1,0 +1,459 @@
+//! Writing what the rules found, so that each signal opens once: one row per key, kind
+//! and subject (a unique index), an insert that does nothing on conflict, and
+//! conditional updates for reopening and dismissal. Whichever replica's write lands
+//! records the `api_key.signal` audit event, in the same transaction; the others' find
+//! nothing to do.
+
+use std::net::IpAddr;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
+    sea_query::{Expr, OnConflict},
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{Detection, Finding};
+use crate::{
+    model::{Page, SignalEvidence, SignalKind, SignalRow, SignalStatus},
+    ssr::{
+        entities::{api_key, api_key_signal, user},
+        services::{
+            FastMap, FastSet,
+            audit::{self, Actor, AuditScope, NewAuditEvent},
+            pagination::{PageRequest, fetch_page},
+        },
+    },
+};
+
+pub mod action {
+    pub const SIGNAL: &str = "api_key.signal";
+    pub const SIGNAL_DISMISSED: &str = "api_key.signal_dismissed";
+}
+
+/// A key's signals listed on its page, at most.
+const PER_KEY: u64 = 100;
+const IN_CHUNK: usize = 500;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignalError {
+    /// 404: no such signal in this organization.
+    #[error("no such signal")]
+    NotFound,
+    /// 409: only an open signal can be dismissed.
+    #[error("this signal is no longer open")]
+    NotOpen,
+    /// 422: the input was rejected; the message names the field.
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+type SignalKey = (Uuid, SignalKind, String);
+
+fn evidence_json(evidence: &SignalEvidence) -> Result<Value, DbErr> {
+    serde_json::to_value(evidence).map_err(|err| DbErr::Json(err.to_string()))
+}
+
+async fn keys_by_id(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<FastMap<Uuid, api_key::Model>, DbErr> {
+    let mut keys = FastMap::default();
+    for ids in ids.chunks(IN_CHUNK) {
+        for key in api_key::Entity::find()
+            .filter(api_key::Column::Id.is_in(ids.to_vec()))
+            .all(db)
+            .await?
+        {
+            keys.insert(key.id, key);
+        }
+    }
+    Ok(keys)
+}
+
+fn signal_key(row: &api_key_signal::Model) -> SignalKey {
+    (row.key_id, row.kind, row.subject.clone())
+}
+
+pub(super) async fn apply(
+    db: &DatabaseConnection,
+    found: &[Finding],
+    now: DateTime<Utc>,
+) -> Result<Detection, DbErr> {
+    let mut ids: Vec<Uuid> = found.iter().map(|f| f.key_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let keys = keys_by_id(db, &ids).await?;
+    let mut existing: FastMap<SignalKey, api_key_signal::Model> = FastMap::default();
+    for ids in ids.chunks(IN_CHUNK) {
+        for row in api_key_signal::Entity::find()
+            .filter(api_key_signal::Column::KeyId.is_in(ids.to_vec()))
+            .all(db)
+            .await?
+        {
+            existing.insert(signal_key(&row), row);
+        }
+    }
+    let mut detection = Detection::default();
+    for finding in found {
+        let Some(key) = keys.get(&finding.key_id) else {
+            continue;
+        };
+        let evidence = evidence_json(&finding.evidence)?;
+        let kind = finding.evidence.kind();
+        match existing.get(&(finding.key_id, kind, finding.subject.clone())) {
+            None => {
+                if open(db, key, finding, evidence, now).await? {
+                    detection.opened += 1;
+                }
+            }
+            Some(row) => match row.status {
+                SignalStatus::Open => {
+                    if row.evidence != evidence || row.evidence_at != finding.evidence_at {
+                        api_key_signal::Entity::update_many()
+                            .col_expr(api_key_signal::Column::Evidence, Expr::value(evidence))
+                            .col_expr(
+                                api_key_signal::Column::EvidenceAt,
+                                Expr::value(finding.evidence_at),
+                            )
+                            .filter(api_key_signal::Column::Id.eq(row.id))
+                            .filter(api_key_signal::Column::Status.eq(SignalStatus::Open))
+                            .exec(db)
+                            .await?;
+                        detection.updated += 1;
+                    }
+                }
+                SignalStatus::Dismissed => {
+                    let newer = row
+                        .dismissed_at
+                        .is_some_and(|dismissed| finding.evidence_at > dismissed);
+                    if newer && reopen(db, key, row, finding, evidence, now).await? {
+                        detection.reopened += 1;
+                    }
+                }
+                SignalStatus::Resolved => {
+                    if reopen(db, key, row, finding, evidence, now).await? {
+                        detection.reopened += 1;
+                    }
+                }
+            },
+        }
+    }
+    Ok(detection)
+}
+
+fn signal_event(
+    key: &api_key::Model,
+    signal_id: Uuid,
+    finding: &Finding,
+    evidence: Value,
+    reopened: bool,
+) -> NewAuditEvent {
+    NewAuditEvent {
+        org_id: Some(key.org_id),
+        scope: Some(AuditScope::new(key.workspace_id, key.mode)),
+        actor: Actor::System { label: "signals" },
+        action: action::SIGNAL,
+        target: Some(("api_key", key.id.to_string())),
+        data: json!({
+            "signalId": signal_id,
+            "kind": finding.evidence.kind().as_str(),
+            "name": key.name,
+            "evidence": evidence,
+            "reopened": reopened,
+        }),
+        ip: None,
+    }
+}
+
+/// Opens a new signal; `false` when another detector opened it first.
+async fn open(
+    db: &DatabaseConnection,
+    key: &api_key::Model,
+    finding: &Finding,
+    evidence: Value,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let id = Uuid::now_v7();
+    let txn = db.begin().await?;
+    let inserted = api_key_signal::Entity::insert(api_key_signal::ActiveModel {
+        id: Set(id),
+        org_id: Set(key.org_id),
+        key_id: Set(key.id),
+        kind: Set(finding.evidence.kind()),
+        subject: Set(finding.subject.clone()),
+        status: Set(SignalStatus::Open),
+        evidence: Set(evidence.clone()),
+        evidence_at: Set(finding.evidence_at),
+        detected_at: Set(now),
+        opened_at: Set(now),
+        dismissed_at: Set(None),
+        dismissed_by: Set(None),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            api_key_signal::Column::KeyId,
+            api_key_signal::Column::Kind,
+            api_key_signal::Column::Subject,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    if inserted == 1 {
+        audit::record(&txn, signal_event(key, id, finding, evidence, false)).await?;
+    }
+    txn.commit().await?;
+    Ok(inserted == 1)
+}
+
+/// Reopens a dismissed or resolved signal, if it is still as it was read.
+async fn reopen(
+    db: &DatabaseConnection,
+    key: &api_key::Model,
+    row: &api_key_signal::Model,
+    finding: &Finding,
+    evidence: Value,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let txn = db.begin().await?;
+    let reopened = api_key_signal::Entity::update_many()
+        .col_expr(
+            api_key_signal::Column::Status,
+            Expr::value(SignalStatus::Open),
+        )
+        .col_expr(
+            api_key_signal::Column::Evidence,
+            Expr::value(evidence.clone()),
+        )
+        .col_expr(
+            api_key_signal::Column::EvidenceAt,
+            Expr::value(finding.evidence_at),
+        )
+        .col_expr(api_key_signal::Column::OpenedAt, Expr::value(now))
+        .col_expr(
+            api_key_signal::Column::DismissedAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            api_key_signal::Column::DismissedBy,
+            Expr::value(Option::<Uuid>::None),
+        )
+        .filter(api_key_signal::Column::Id.eq(row.id))
+        .filter(api_key_signal::Column::Status.eq(row.status))
+        .exec(&txn)
+        .await?;
+    let done = reopened.rows_affected == 1;
+    if done {
+        audit::record(&txn, signal_event(key, row.id, finding, evidence, true)).await?;
+    }
+    txn.commit().await?;
+    Ok(done)
+}
+
+/// Resolves the open state signals (rotation due, unused scopes) that the rules no
+/// longer find: the key was rolled, revoked or narrowed.
+pub(super) async fn resolve_gone_states(
+    db: &impl ConnectionTrait,
+    current: &[Finding],
+) -> Result<u64, DbErr> {
+    let current: FastSet<SignalKey> = current
+        .iter()
+        .map(|f| (f.key_id, f.evidence.kind(), f.subject.clone()))
+        .collect();
+    let states: Vec<SignalKind> = SignalKind::ALL
+        .iter()
+        .copied()
+        .filter(|kind| kind.is_state())
+        .collect();
+    let open = api_key_signal::Entity::find()
+        .filter(api_key_signal::Column::Kind.is_in(states))
+        .filter(api_key_signal::Column::Status.eq(SignalStatus::Open))
+        .all(db)
+        .await?;
+    let mut resolved = 0;
+    for row in open
+        .iter()
+        .filter(|row| !current.contains(&signal_key(row)))
+    {
+        resolved += api_key_signal::Entity::update_many()
+            .col_expr(
+                api_key_signal::Column::Status,
+                Expr::value(SignalStatus::Resolved),
+            )
+            .filter(api_key_signal::Column::Id.eq(row.id))
+            .filter(api_key_signal::Column::Status.eq(SignalStatus::Open))
+            .exec(db)
+            .await?
+            .rows_affected;
+    }
+    Ok(resolved)
+}
+
+/// Dismisses an open signal of the organization (audited); it reopens only on
+/// evidence newer than now.
+pub async fn dismiss(
+    db: &DatabaseConnection,
+    org_id: Uuid,
+    signal_id: Uuid,
+    user_id: Uuid,
+    actor: Actor,
+    ip: Option<IpAddr>,
+) -> Result<(), SignalError> {
+    let txn = db.begin().await?;
+    let row = api_key_signal::Entity::find_by_id(signal_id)
+        .filter(api_key_signal::Column::OrgId.eq(org_id))
+        .one(&txn)
+        .await?
+        .ok_or(SignalError::NotFound)?;
+    let dismissed = api_key_signal::Entity::update_many()
+        .col_expr(
+            api_key_signal::Column::Status,
+            Expr::value(SignalStatus::Dismissed),
+        )
+        .col_expr(api_key_signal::Column::DismissedAt, Expr::value(Utc::now()))
+        .col_expr(api_key_signal::Column::DismissedBy, Expr::value(user_id))
+        .filter(api_key_signal::Column::Id.eq(signal_id))
+        .filter(api_key_signal::Column::Status.eq(SignalStatus::Open))
+        .exec(&txn)
+        .await?;
+    if dismissed.rows_affected == 0 {
+        return Err(SignalError::NotOpen);
+    }
+    let key = api_key::Entity::find_by_id(row.key_id)
+        .one(&txn)
+        .await?
+        .ok_or(SignalError::NotFound)?;
+    audit::record(
+        &txn,
+        NewAuditEvent {
+            org_id: Some(org_id),
+            scope: Some(AuditScope::new(key.workspace_id, key.mode)),
+            actor,
+            action: action::SIGNAL_DISMISSED,
+            target: Some(("api_key", key.id.to_string())),
+            data: json!({
+                "signalId": row.id,
+                "kind": row.kind.as_str(),
+                "name": key.name,
+            }),
+            ip,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// One page of the organization's signals in `status`, newest first.
+pub async fn list_for_org(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+    status: SignalStatus,
+    page: PageRequest,
+) -> Result<Page<SignalRow>, DbErr> {
+    let select = api_key_signal::Entity::find()
+        .filter(api_key_signal::Column::OrgId.eq(org_id))
+        .filter(api_key_signal::Column::Status.eq(status));
+    let Page { data, next_cursor } =
+        fetch_page(db, select, api_key_signal::Column::Id, |row| row.id, page).await?;
+    Ok(Page {
+        data: rows(db, data).await?,
+        next_cursor,
+    })
+}
+
+/// A key's signals, open first, then newest first.
+pub async fn list_for_key(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+    key_id: Uuid,
+) -> Result<Vec<SignalRow>, DbErr> {
+    let found = api_key_signal::Entity::find()
+        .filter(api_key_signal::Column::OrgId.eq(org_id))
+        .filter(api_key_signal::Column::KeyId.eq(key_id))
+        .order_by_desc(api_key_signal::Column::Id)
+        .limit(PER_KEY)
+        .all(db)
+        .await?;
+    let mut rows = rows(db, found).await?;
+    rows.sort_by_key(|row| row.status != SignalStatus::Open);
+    Ok(rows)
+}
+
+/// The kinds of the open signals of each key among `key_ids` (the key list's badges).
+pub async fn open_kinds(
+    db: &impl ConnectionTrait,
+    key_ids: &[Uuid],
+) -> Result<FastMap<Uuid, Vec<SignalKind>>, DbErr> {
+    let mut kinds: FastMap<Uuid, Vec<SignalKind>> = FastMap::default();
+    for ids in key_ids.chunks(IN_CHUNK) {
+        let open: Vec<(Uuid, SignalKind)> = api_key_signal::Entity::find()
+            .select_only()
+            .column(api_key_signal::Column::KeyId)
+            .column(api_key_signal::Column::Kind)
+            .filter(api_key_signal::Column::KeyId.is_in(ids.to_vec()))
+            .filter(api_key_signal::Column::Status.eq(SignalStatus::Open))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (key_id, kind) in open {
+            let list = kinds.entry(key_id).or_default();
+            if !list.contains(&kind) {
+                list.push(kind);
+            }
+        }
+    }
+    for list in kinds.values_mut() {
+        list.sort();
+    }
+    Ok(kinds)
+}
+
+async fn rows(
+    db: &impl ConnectionTrait,
+    found: Vec<api_key_signal::Model>,
+) -> Result<Vec<SignalRow>, DbErr> {
+    let mut key_ids: Vec<Uuid> = found.iter().map(|row| row.key_id).collect();
+    key_ids.sort_unstable();
+    key_ids.dedup();
+    let keys = keys_by_id(db, &key_ids).await?;
+    let dismissers: Vec<Uuid> = found.iter().filter_map(|row| row.dismissed_by).collect();
+    let emails: FastMap<Uuid, String> = if dismissers.is_empty() {
+        FastMap::default()
+    } else {
+        user::Entity::find()
+            .filter(user::Column::Id.is_in(dismissers))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|user| (user.id, user.email))
+            .collect()
+    };
+    Ok(found
+        .into_iter()
+        .filter_map(|row| {
+            let key = keys.get(&row.key_id)?;
+            let evidence = serde_json::from_value::<SignalEvidence>(row.evidence).ok()?;
+            Some(SignalRow {
+                id: row.id,
+                key_id: row.key_id,
+                key_name: key.name.clone(),
+                key_mode: key.mode,
+                kind: row.kind,
+                status: row.status,
+                evidence,
+                evidence_at: row.evidence_at,
+                opened_at: row.opened_at,
+                dismissed_at: row.dismissed_at,
+                dismissed_by_email: row.dismissed_by.and_then(|id| emails.get(&id).cloned()),
+            })
+        })
+        .collect())
+}
