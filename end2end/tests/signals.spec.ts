@@ -1,16 +1,25 @@
-import { cli, expect, signIn, test, waitForHydration } from './fixtures';
+import { cli, createOrganization, expect, signIn, test, waitForHydration } from './fixtures';
+
+// An organization of its own: the shared Owner's sign-ins are throttled like anyone's.
+const EMAIL = 'signals@e2e.example';
+const PASSWORD = 'a signals password with spaces';
+let slug = '';
+
+test.beforeAll(() => {
+  slug = createOrganization('Signals Org', EMAIL, PASSWORD, 'business');
+});
 
 /** What `keys create` prints: the key's fields and, once, its secret. */
 type Created = { id: string; name: string; secret: string };
 
 test('a denied scope raises a signal: a badge on the key row, the evidence on the key page, dismissed by the Owner', async ({ page }, testInfo) => {
   const created: Created = JSON.parse(
-    cli(['keys', 'create', '--org', 'e2e-org', '--name', 'Watched key', '--mode', 'test', '--scopes', 'clients:read']),
+    cli(['keys', 'create', '--org', slug, '--name', 'Watched key', '--mode', 'test', '--scopes', 'clients:read']),
   );
   const denied = await page.request.get('/v1/audit', { headers: { Authorization: `Bearer ${created.secret}` } });
   expect(denied.status()).toBe(403);
 
-  await signIn(page);
+  await signIn(page, EMAIL, PASSWORD);
   await expect(page).toHaveURL(/\/settings\/api-keys$/);
   // The meter writes every few seconds and the detector (every 2 s in this suite)
   // looks after it: reload until the badge is there.
@@ -31,7 +40,7 @@ test('a denied scope raises a signal: a badge on the key row, the evidence on th
   await expect(signal).toContainText('1 request(s) denied for lack of audit:read');
   await signal.getByRole('button', { name: 'Dismiss the Denied scope signal on Watched key' }).click();
   await expect(signal).toHaveAttribute('data-status', 'dismissed');
-  await expect(signal).toContainText('owner@e2e.example');
+  await expect(signal).toContainText(EMAIL);
   await expect(signal.getByRole('button', { name: /Dismiss/ })).toHaveCount(0);
 
   // The Signals page lists it as dismissed, no longer as open.
@@ -53,7 +62,7 @@ test('a denied scope raises a signal: a badge on the key row, the evidence on th
 });
 
 test('business hours are chosen from the server\'s zones and kept', async ({ page }) => {
-  await signIn(page);
+  await signIn(page, EMAIL, PASSWORD);
   await expect(page).toHaveURL(/\/settings\/api-keys$/);
   await page.goto('/settings/signals');
   await waitForHydration(page);

@@ -120,7 +120,7 @@ fn HoursForm(data: BusinessHoursView) -> impl IntoView {
     };
     view! {
         <form class="form hours-form" on:submit=submit>
-            <label class="checkbox">
+            <label class="choice">
                 <input
                     type="checkbox"
                     data-testid="hours-enabled"
@@ -149,13 +149,13 @@ fn HoursForm(data: BusinessHoursView) -> impl IntoView {
                     })
                     .collect_view()}
             </select>
-            <fieldset class="weekdays" disabled=locked>
+            <fieldset class="choices weekdays" disabled=locked>
                 <legend>"Days"</legend>
                 {BusinessHours::WEEKDAYS
                     .iter()
                     .zip(1u8..)
                     .map(|(name, day)| view! {
-                        <label class="checkbox">
+                        <label class="choice">
                             <input
                                 type="checkbox"
                                 prop:checked=move || days.with(|d| d.contains(&day))
