@@ -15,6 +15,8 @@ test('the audit log shows the events and never a secret', async ({ page }, testI
   await expect(page).toHaveURL(/\/settings\/audit-log$/);
   await waitForHydration(page);
   await expect(page.getByRole('heading', { name: 'Audit Log', level: 1 })).toBeVisible();
+  await expect(page.getByTestId('chain-status')).toHaveAttribute('data-holds', 'true');
+  await expect(page.getByTestId('chain-status')).toContainText('verified up to');
 
   const rows = page.getByTestId('audit-row');
   await expect(rows.first()).toBeVisible();

@@ -25,6 +25,22 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Check the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk an audit chain (an organization's, or the system's) and report the first
+    /// broken link; exit code 1 if there is one.
+    Verify {
+        #[arg(long = "org", value_name = "SLUG", conflicts_with = "system")]
+        org_slug: Option<String>,
+        /// The chain of events without an organization (sign-ins of unknown e-mails, …).
+        #[arg(long)]
+        system: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

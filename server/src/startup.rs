@@ -14,7 +14,9 @@ use app::{
         keys::hash::{InvalidPepper, KeyHasher},
         mail::{MailError, Mailer},
         rate_limit::ApiRateLimiter,
-        services::{accounts, request_log::RequestLogLimits, signals, usage::UsageMeter},
+        services::{
+            accounts, audit::AuditLog, request_log::RequestLogLimits, signals, usage::UsageMeter,
+        },
         setup_gate::SetupGate,
         state::{AppState, KeySettings, SharedState},
     },
@@ -80,6 +82,7 @@ pub struct Application {
     usage: UsageMeter,
     usage_flush_interval: Duration,
     signal_scan_interval: Duration,
+    audit: AuditLog,
     request_log: RequestLogLimits,
     verified_keys: VerifiedKeys,
     feed: Feed,
@@ -209,9 +212,23 @@ impl Application {
             tracing::warn!(%err, "could not precompute the dummy password hash");
         }
         let login_throttle = Arc::new(LoginThrottle::new(config.login_throttle));
+        let hasher = KeyHasher::new(&config.key_pepper.secret, config.key_pepper.version)?;
+        let audit = AuditLog::new(&hasher);
+        // Events written before chaining began are sealed as they are now, before
+        // anything is appended to their chains.
+        let sealed = audit
+            .seal_every_genesis(&db)
+            .await
+            .map_err(StartupError::Database)?;
+        if sealed > 0 {
+            tracing::info!(
+                chains = sealed,
+                "audit chains started over the existing events"
+            );
+        }
         let keys = Arc::new(KeySettings {
             brand: config.key_prefix.clone(),
-            hasher: KeyHasher::new(&config.key_pepper.secret, config.key_pepper.version)?,
+            hasher,
         });
         let usage = UsageMeter::new(config.request_log);
         let verified_keys = VerifiedKeys::new(config.key_cache);
@@ -244,6 +261,7 @@ impl Application {
             usage: usage.clone(),
             request_log: config.request_log,
             invalidator: verified_keys.invalidator(),
+            audit: audit.clone(),
             verified_keys: verified_keys.clone(),
             rate_limits: rate_limits.clone(),
             mailer,
@@ -270,6 +288,7 @@ impl Application {
             usage,
             usage_flush_interval: config.usage_flush_interval,
             signal_scan_interval: config.signal_scan_interval,
+            audit,
             request_log: config.request_log,
             verified_keys,
             feed,
@@ -293,6 +312,11 @@ impl Application {
 
     pub fn usage_meter(&self) -> &UsageMeter {
         &self.usage
+    }
+
+    /// The server's audit log (tests pass it to the services they call).
+    pub fn audit_log(&self) -> &AuditLog {
+        &self.audit
     }
 
     /// Where `/metrics` is served, when `KEYWARD_METRICS_ADDR` is set.
@@ -320,7 +344,11 @@ impl Application {
         let flusher =
             self.usage
                 .spawn_flusher(self.db.clone(), self.usage_flush_interval, self.request_log);
-        let detector = signals::spawn_detector(self.db.clone(), self.signal_scan_interval);
+        let detector = signals::spawn_detector(
+            self.db.clone(),
+            self.audit.clone(),
+            self.signal_scan_interval,
+        );
         let served = axum::serve(
             self.listener,
             self.router

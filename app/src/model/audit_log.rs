@@ -100,3 +100,15 @@ mod tests {
         );
     }
 }
+
+/// Whether the organization's audit chain holds (the Audit Log page's status line).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainStatus {
+    pub holds: bool,
+    /// Events covered: those sealed when chaining began and those linked since.
+    pub events: i64,
+    /// The newest event up to which the chain holds.
+    pub verified_up_to: Option<DateTime<Utc>>,
+    /// What is wrong, when it does not hold.
+    pub problem: Option<String>,
+}

@@ -21,7 +21,7 @@ mod workspaces;
 pub use account::{LoginOutcome, OrgSummary, SetupOutcome, SignedInUser};
 pub use api_key::{ApiKeySummary, KeyStatus};
 pub use audit_log::{
-    ActorOption, ActorRef, AuditEntry, AuditFilterChoices, AuditListing, AuditQuery,
+    ActorOption, ActorRef, AuditEntry, AuditFilterChoices, AuditListing, AuditQuery, ChainStatus,
     MAX_ACTION_FILTER_CHARS,
 };
 pub use billing::BillingOverview;

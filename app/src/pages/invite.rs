@@ -67,6 +67,7 @@ pub async fn accept_invitation(
     let signed_in_as = session::signed_in_user_id(&state, &session).await?;
     let acceptance = invitations::accept(
         &state,
+        &state.audit,
         &token,
         Credentials {
             password,

@@ -54,7 +54,14 @@ pub async fn complete_setup(
     let origin = Origin::SetupPage {
         ip: boundary::client_ip().await,
     };
-    match onboarding::create_organization_with_owner(&state.db, &state.passwords, new, origin).await
+    match onboarding::create_organization_with_owner(
+        &state.db,
+        &state.audit,
+        &state.passwords,
+        new,
+        origin,
+    )
+    .await
     {
         Ok(created) => {
             gate.close();

@@ -11,7 +11,7 @@ use super::{
     keys::hash::KeyHasher,
     mail::Mailer,
     rate_limit::ApiRateLimiter,
-    services::{request_log::RequestLogLimits, usage::UsageMeter},
+    services::{audit::AuditLog, request_log::RequestLogLimits, usage::UsageMeter},
     setup_gate::SetupGate,
 };
 
@@ -51,6 +51,8 @@ pub struct SharedState {
     pub verified_keys: VerifiedKeys,
     /// Handed to every service that changes what key verification decides.
     pub invalidator: Invalidator,
+    /// Handed to every service that writes audit events (the chain key).
+    pub audit: AuditLog,
     /// `/v1` quotas in force (Billing shows these, not the compiled-in defaults).
     pub rate_limits: Arc<ApiRateLimiter>,
     /// Set when `KEYWARD_SMTP_URL` is: invitation links are then e-mailed, never shown.

@@ -33,6 +33,7 @@ pub async fn run(command: AdminCommand, config: Config) -> Result<(), String> {
     let db = connect_and_migrate(&config)
         .await
         .map_err(|err| err.to_string())?;
+    let audit = super::audit_log(&config)?;
     match command {
         AdminCommand::CreateOwner {
             org_name,
@@ -48,6 +49,7 @@ pub async fn run(command: AdminCommand, config: Config) -> Result<(), String> {
             };
             let created = onboarding::create_organization_with_owner(
                 &db,
+                &audit,
                 &PasswordHasher::new(1),
                 new,
                 Origin::Cli,
@@ -81,6 +83,7 @@ pub async fn run(command: AdminCommand, config: Config) -> Result<(), String> {
             let password = read_password_line(std::io::stdin().lock())?;
             let user_id = members::add_member(
                 &db,
+                &audit,
                 &Invalidator::detached(),
                 &PasswordHasher::new(1),
                 org.id,
@@ -118,6 +121,7 @@ pub async fn run(command: AdminCommand, config: Config) -> Result<(), String> {
             );
             let issued = invitations::invite(
                 &db,
+                &audit,
                 &hasher,
                 NewInvitation {
                     org_id: org.id,

@@ -53,6 +53,7 @@ pub async fn run(command: KeysCommand, config: Config) -> Result<(), String> {
     let db = connect_and_migrate(&config)
         .await
         .map_err(|err| err.to_string())?;
+    let audit = super::audit_log(&config)?;
     match command {
         KeysCommand::Create {
             org_slug,
@@ -101,9 +102,11 @@ pub async fn run(command: KeysCommand, config: Config) -> Result<(), String> {
                 workspace_slug,
                 expiry,
             };
-            let issued = keys::create_key(&db, &issuer, org.id, acting_for, new, CLI_ACTOR, None)
-                .await
-                .map_err(|err| err.to_string())?;
+            let issued = keys::create_key(
+                &db, &audit, &issuer, org.id, acting_for, new, CLI_ACTOR, None,
+            )
+            .await
+            .map_err(|err| err.to_string())?;
             tracing::info!(key = %issued.key.id, org = %org_slug, "API key created");
             println!(
                 "{}",
@@ -140,6 +143,7 @@ pub async fn run(command: KeysCommand, config: Config) -> Result<(), String> {
             let key_id: Uuid = id.parse().map_err(|_| format!("{id} is not a key id"))?;
             let key = keys::revoke_key(
                 &db,
+                &audit,
                 &Invalidator::detached(),
                 key_id,
                 None,

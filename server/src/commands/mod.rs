@@ -1,6 +1,7 @@
 //! One function per CLI command.
 
 pub mod admin;
+pub mod audit;
 pub mod keys;
 pub mod serve;
 
@@ -18,6 +19,7 @@ pub async fn run(command: Option<Command>, config: Config) -> ExitCode {
         Some(Command::Migrate) => migrate(config).await,
         Some(Command::Admin(admin)) => admin::run(admin, config).await,
         Some(Command::Keys(keys)) => keys::run(keys, config).await,
+        Some(Command::Audit(audit)) => audit::run(audit, config).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -37,6 +39,14 @@ async fn organization_by_slug(
         .await
         .map_err(|err| err.to_string())?
         .ok_or_else(|| format!("no organization with the slug {slug}"))
+}
+
+/// The audit log the CLI's changes are chained with: the server's, from the same pepper.
+fn audit_log(config: &Config) -> Result<app::ssr::services::audit::AuditLog, String> {
+    let hasher =
+        app::ssr::keys::hash::KeyHasher::new(&config.key_pepper.secret, config.key_pepper.version)
+            .map_err(|err| err.to_string())?;
+    Ok(app::ssr::services::audit::AuditLog::new(&hasher))
 }
 
 async fn migrate(config: Config) -> Result<(), String> {

@@ -128,8 +128,15 @@ pub async fn send(
     RecordId(id): RecordId,
 ) -> Result<Json<EnvelopeView>, ApiError> {
     let write = KeyedWrite::begin(&state.db, &caller).await?;
-    let envelope =
-        envelopes::send(write.txn(), &caller.tenancy, id, caller.actor(), caller.ip).await?;
+    let envelope = envelopes::send(
+        write.txn(),
+        &state.audit,
+        &caller.tenancy,
+        id,
+        caller.actor(),
+        caller.ip,
+    )
+    .await?;
     write.commit().await?;
     Ok(Json(envelope.into()))
 }
@@ -144,8 +151,15 @@ pub async fn cancel(
     RecordId(id): RecordId,
 ) -> Result<Json<EnvelopeView>, ApiError> {
     let write = KeyedWrite::begin(&state.db, &caller).await?;
-    let envelope =
-        envelopes::cancel(write.txn(), &caller.tenancy, id, caller.actor(), caller.ip).await?;
+    let envelope = envelopes::cancel(
+        write.txn(),
+        &state.audit,
+        &caller.tenancy,
+        id,
+        caller.actor(),
+        caller.ip,
+    )
+    .await?;
     write.commit().await?;
     Ok(Json(envelope.into()))
 }

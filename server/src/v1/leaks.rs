@@ -91,6 +91,7 @@ pub async fn report(
     metrics::counter!(LEAK_REPORTS).increment(1);
     let revoked = keys::revoke_leaked(
         &state.db,
+        &state.audit,
         &state.invalidator,
         &state.keys.hasher,
         &state.keys.brand,

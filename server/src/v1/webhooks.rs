@@ -130,6 +130,7 @@ pub async fn create(
     let write = KeyedWrite::begin(&state.db, &caller).await?;
     let created = webhooks::create(
         write.txn(),
+        &state.audit,
         &state.keys.hasher,
         &caller.tenancy,
         body.into(),
@@ -159,6 +160,7 @@ pub async fn update(
     let write = KeyedWrite::begin(&state.db, &caller).await?;
     let webhook = webhooks::update(
         write.txn(),
+        &state.audit,
         &caller.tenancy,
         id,
         body.into(),
@@ -179,7 +181,15 @@ pub async fn delete(
     RecordId(id): RecordId,
 ) -> Result<StatusCode, ApiError> {
     let write = KeyedWrite::begin(&state.db, &caller).await?;
-    webhooks::delete(write.txn(), &caller.tenancy, id, caller.actor(), caller.ip).await?;
+    webhooks::delete(
+        write.txn(),
+        &state.audit,
+        &caller.tenancy,
+        id,
+        caller.actor(),
+        caller.ip,
+    )
+    .await?;
     write.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

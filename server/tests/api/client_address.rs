@@ -35,6 +35,7 @@ async fn key_allowing(app: &TestApp, allowed: &str) -> String {
         .expect("key issued");
     keys::update_key(
         &app.db,
+        &app.audit,
         &app.invalidator,
         owner.org.org_id,
         issued.key.id,

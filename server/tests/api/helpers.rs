@@ -7,7 +7,7 @@ use app::{
         auth::password::PasswordHasher,
         keys::hash::KeyHasher,
         services::{
-            audit::Actor,
+            audit::{Actor, AuditLog},
             keys::{self, Expiry, IssuedKey, KeyError, KeyIssuer, NewKey},
             onboarding::{self, CreatedOrganization, NewOrganization, Origin},
             usage::UsageMeter,
@@ -124,6 +124,9 @@ pub struct TestApp {
     pub metrics_address: Option<std::net::SocketAddr>,
     /// The running server's password hasher: its counter shows argon2 work.
     pub passwords: PasswordHasher,
+    /// The running server's audit log: services called by tests chain their events
+    /// with it, as the server's own do.
+    pub audit: AuditLog,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -180,6 +183,7 @@ pub async fn spawn_app_on(database: Arc<TestDatabase>, overrides: &[(&str, &str)
     let metrics_address = application.metrics_address();
     let invalidator = verified_keys.invalidator();
     let passwords = application.password_hasher().clone();
+    let audit = application.audit_log().clone();
     let (shutdown, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(application.run_until(async move {
         let _ = stopped.await;
@@ -203,6 +207,7 @@ pub async fn spawn_app_on(database: Arc<TestDatabase>, overrides: &[(&str, &str)
         verified_keys,
         metrics_address,
         passwords,
+        audit,
         shutdown: Some(shutdown),
         server: Some(server),
     }
@@ -337,6 +342,7 @@ impl TestApp {
         };
         keys::create_key(
             &self.db,
+            &self.audit,
             &issuer,
             org_id,
             acting_for,
@@ -363,6 +369,7 @@ impl TestApp {
     pub async fn create_owner(&self, email: &str, password: &str, plan: Plan) -> Owner {
         let org = onboarding::create_organization_with_owner(
             &self.db,
+            &self.audit,
             &PasswordHasher::new(1),
             NewOrganization {
                 org_name: format!("Org of {email}"),

@@ -45,9 +45,10 @@ async fn the_key_list_filters_by_status_mode_workspace_and_searches_name_or_pref
     let ada = app
         .create_owner("ada@example.com", PASSWORD, Plan::Enterprise)
         .await;
-    let staging = workspaces::create_workspace(&app.db, ada.org.org_id, "Staging", SYSTEM, None)
-        .await
-        .unwrap();
+    let staging =
+        workspaces::create_workspace(&app.db, &app.audit, ada.org.org_id, "Staging", SYSTEM, None)
+            .await
+            .unwrap();
     let org = ada.org.org_id;
     let who = ada.org.owner_id;
     let ci = app
@@ -70,6 +71,7 @@ async fn the_key_list_filters_by_status_mode_workspace_and_searches_name_or_pref
         .unwrap();
     keys::revoke_key(
         &app.db,
+        &app.audit,
         &app.invalidator,
         gone.key.id,
         Some(org),
@@ -238,9 +240,18 @@ async fn the_old_half_of_a_roll_counts_against_the_plan_limit_while_it_still_wor
         invalidator: &app.invalidator,
     };
     let old = last.unwrap().key.id;
-    keys::roll_key(&app.db, &issuer, org, old, Grace::SevenDays, SYSTEM, None)
-        .await
-        .unwrap();
+    keys::roll_key(
+        &app.db,
+        &app.audit,
+        &issuer,
+        org,
+        old,
+        Grace::SevenDays,
+        SYSTEM,
+        None,
+    )
+    .await
+    .unwrap();
     // Four keys plus the replacement: five keys work, the Professional limit.
     let refused = app
         .issue_key(org, who, new_key("fifth", Mode::Live, None))
@@ -252,6 +263,7 @@ async fn the_old_half_of_a_roll_counts_against_the_plan_limit_while_it_still_wor
     );
     keys::revoke_key(
         &app.db,
+        &app.audit,
         &app.invalidator,
         old,
         Some(org),
@@ -275,23 +287,27 @@ async fn workspaces_get_unique_slugs_and_can_be_renamed_within_their_org_only() 
     let bob = app
         .create_owner("bob@example.com", PASSWORD, Plan::Business)
         .await;
-    let first = workspaces::create_workspace(&app.db, ada.org.org_id, "EU Prod", SYSTEM, None)
-        .await
-        .unwrap();
-    let second = workspaces::create_workspace(&app.db, ada.org.org_id, "eu prod", SYSTEM, None)
-        .await
-        .unwrap();
+    let first =
+        workspaces::create_workspace(&app.db, &app.audit, ada.org.org_id, "EU Prod", SYSTEM, None)
+            .await
+            .unwrap();
+    let second =
+        workspaces::create_workspace(&app.db, &app.audit, ada.org.org_id, "eu prod", SYSTEM, None)
+            .await
+            .unwrap();
     assert_eq!(
         (first.slug.as_str(), second.slug.as_str()),
         ("eu-prod", "eu-prod-2")
     );
-    let theirs = workspaces::create_workspace(&app.db, bob.org.org_id, "EU Prod", SYSTEM, None)
-        .await
-        .unwrap();
+    let theirs =
+        workspaces::create_workspace(&app.db, &app.audit, bob.org.org_id, "EU Prod", SYSTEM, None)
+            .await
+            .unwrap();
     assert_eq!(theirs.slug, "eu-prod", "slugs are unique per organization");
 
     let renamed = workspaces::rename_workspace(
         &app.db,
+        &app.audit,
         &app.invalidator,
         ada.org.org_id,
         first.id,
@@ -307,6 +323,7 @@ async fn workspaces_get_unique_slugs_and_can_be_renamed_within_their_org_only() 
     );
     let foreign = workspaces::rename_workspace(
         &app.db,
+        &app.audit,
         &app.invalidator,
         bob.org.org_id,
         first.id,
@@ -316,10 +333,12 @@ async fn workspaces_get_unique_slugs_and_can_be_renamed_within_their_org_only() 
     )
     .await;
     assert!(matches!(foreign, Err(WorkspaceError::NotFound)));
-    let blank = workspaces::create_workspace(&app.db, ada.org.org_id, "  ", SYSTEM, None).await;
+    let blank =
+        workspaces::create_workspace(&app.db, &app.audit, ada.org.org_id, "  ", SYSTEM, None).await;
     assert!(matches!(blank, Err(WorkspaceError::Invalid(_))));
     let missing_org =
-        workspaces::create_workspace(&app.db, Uuid::now_v7(), "Ghost", SYSTEM, None).await;
+        workspaces::create_workspace(&app.db, &app.audit, Uuid::now_v7(), "Ghost", SYSTEM, None)
+            .await;
     assert!(
         matches!(missing_org, Err(WorkspaceError::NotFound)),
         "{:?}",
@@ -377,6 +396,7 @@ async fn after_a_downgrade_over_the_limit_keys_keep_working_and_new_ones_wait() 
     ));
     keys::revoke_key(
         &app.db,
+        &app.audit,
         &app.invalidator,
         issued[0].key.id,
         Some(org),
@@ -395,6 +415,7 @@ async fn after_a_downgrade_over_the_limit_keys_keep_working_and_new_ones_wait() 
     );
     keys::revoke_key(
         &app.db,
+        &app.audit,
         &app.invalidator,
         issued[1].key.id,
         Some(org),

@@ -306,6 +306,7 @@ async fn a_revoked_key_frees_its_place_under_the_plan_limit() {
     ));
     let revoked = keys::revoke_key(
         &app.db,
+        &app.audit,
         &app.invalidator,
         first.unwrap(),
         Some(owner.org.org_id),
@@ -337,6 +338,7 @@ async fn a_key_of_another_organization_cannot_be_revoked_from_this_one() {
         .unwrap();
     let attempt = keys::revoke_key(
         &app.db,
+        &app.audit,
         &app.invalidator,
         bobs.key.id,
         Some(ada.org.org_id),
@@ -389,6 +391,7 @@ async fn concurrent_revokes_change_the_key_once_and_audit_once() {
                 start.wait().await;
                 keys::revoke_key(
                     &app.db,
+                    &app.audit,
                     &app.invalidator,
                     key.id,
                     Some(org_id),

@@ -198,6 +198,7 @@ impl<'app> Organization<'app> {
             Action::RenameWorkspace => {
                 let workspace = workspaces::create_workspace(
                     &self.app.db,
+                    &self.app.audit,
                     org_id,
                     &format!("Workspace of cell {cell}"),
                     Actor::System { label: "test" },
@@ -458,7 +459,7 @@ async fn every_state_changing_server_function_is_in_the_matrix_or_named_as_open_
 }
 
 /// Server functions that only read (every role reads; checked per page elsewhere).
-const READ_ONLY: [&str; 17] = [
+const READ_ONLY: [&str; 18] = [
     "/api/current_user",
     "/api/preview_invitation",
     "/api/keys_overview",
@@ -473,6 +474,7 @@ const READ_ONLY: [&str; 17] = [
     "/api/business_hours",
     "/api/audit_filter_choices",
     "/api/audit_listing",
+    "/api/audit_chain_status",
     "/api/billing_overview",
     "/api/members_overview",
     "/api/workspaces_view",

@@ -73,7 +73,7 @@ async fn issue(app: &TestApp, org: &crate::helpers::Owner, mode: Mode, scopes: &
 /// One pass over the last hour, as the running detector makes them.
 async fn detect(app: &TestApp) -> Detection {
     let now = Utc::now();
-    signals::detect(&app.db, now, now - TimeDelta::hours(1))
+    signals::detect(&app.db, &app.audit, now, now - TimeDelta::hours(1))
         .await
         .unwrap()
 }
@@ -254,6 +254,7 @@ async fn a_revoked_key_presented_again_opens_a_signal_naming_its_addresses() {
     let working = issue(&app, &ada, Mode::Live, &[Scope::All]).await;
     keys::revoke_key(
         &app.db,
+        &app.audit,
         &app.invalidator,
         revoked.key_id,
         None,
@@ -385,6 +386,7 @@ async fn rotation_and_unused_scopes_are_states_that_resolve_when_the_key_changes
     // Narrowing (the offer's one click: an ordinary edit) resolves the advice.
     keys::update_key(
         &app.db,
+        &app.audit,
         &app.invalidator,
         old.org_id,
         old.key_id,
@@ -408,6 +410,7 @@ async fn rotation_and_unused_scopes_are_states_that_resolve_when_the_key_changes
 
     keys::revoke_key(
         &app.db,
+        &app.audit,
         &app.invalidator,
         old.key_id,
         None,

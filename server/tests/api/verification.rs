@@ -101,6 +101,7 @@ async fn a_revoked_key_is_refused_at_once() {
     let issued = issue(&app, owner.org.org_id, owner.org.owner_id).await;
     keys::revoke_key(
         &app.db,
+        &app.audit,
         &app.invalidator,
         issued.key.id,
         Some(owner.org.org_id),

@@ -53,6 +53,7 @@ pub async fn change_plan(plan: Plan) -> Result<(), AppError> {
     }
     billing::change_plan(
         &state.db,
+        &state.audit,
         &state.invalidator,
         current.org.id,
         plan,

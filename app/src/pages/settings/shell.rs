@@ -69,25 +69,27 @@ pub async fn logout() -> Result<(), AppError> {
     use crate::ssr::{
         auth::session,
         boundary,
-        services::audit::{self, NewAuditEvent, action},
+        services::audit::{NewAuditEvent, action},
     };
 
     let state = boundary::state()?;
     let session = boundary::session().await?;
     if let Some(current) = session::current_user(&state, &session).await? {
-        audit::record(
-            &state.db,
-            NewAuditEvent {
-                org_id: Some(current.org.id),
-                scope: None,
-                actor: current.actor(),
-                action: action::SIGNED_OUT,
-                target: Some(("user", current.user.id.to_string())),
-                data: serde_json::json!({}),
-                ip: boundary::client_ip().await,
-            },
-        )
-        .await?;
+        state
+            .audit
+            .record(
+                &state.db,
+                NewAuditEvent {
+                    org_id: Some(current.org.id),
+                    scope: None,
+                    actor: current.actor(),
+                    action: action::SIGNED_OUT,
+                    target: Some(("user", current.user.id.to_string())),
+                    data: serde_json::json!({}),
+                    ip: boundary::client_ip().await,
+                },
+            )
+            .await?;
     }
     session.flush().await?;
     Ok(())

@@ -51,6 +51,7 @@ pub async fn create_workspace(name: String) -> Result<String, AppError> {
     let (state, current) = boundary::require_key_manager().await?;
     let workspace = workspaces::create_workspace(
         &state.db,
+        &state.audit,
         current.org.id,
         &name,
         current.actor(),
@@ -67,6 +68,7 @@ pub async fn rename_workspace(id: uuid::Uuid, name: String) -> Result<(), AppErr
     let (state, current) = boundary::require_key_manager().await?;
     workspaces::rename_workspace(
         &state.db,
+        &state.audit,
         &state.invalidator,
         current.org.id,
         id,

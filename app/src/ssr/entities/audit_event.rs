@@ -23,6 +23,11 @@ pub struct Model {
     pub data: Json,
     pub ip: Option<String>,
     pub created_at: DateTimeUtc,
+    /// The event's position in its chain (its organization's, or the system chain);
+    /// `None` for events written before the chain began (its genesis).
+    pub chain_seq: Option<i64>,
+    /// Hex HMAC over the predecessor's HMAC and this event's canonical content.
+    pub chain_mac: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

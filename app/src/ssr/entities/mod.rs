@@ -6,6 +6,7 @@ pub mod api_key_scope_use;
 pub mod api_key_signal;
 pub mod api_key_usage;
 pub mod api_request;
+pub mod audit_chain_head;
 pub mod audit_event;
 pub mod client;
 pub mod envelope;

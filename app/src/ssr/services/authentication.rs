@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::{
     accounts,
-    audit::{self, Actor, NewAuditEvent, action},
+    audit::{Actor, AuditLog, NewAuditEvent, action},
 };
 use crate::ssr::{
     auth::password::{MAX_PASSWORD_CHARS, PasswordError},
@@ -52,6 +52,7 @@ pub async fn authenticate(
     password: String,
     ip: Option<IpAddr>,
 ) -> Result<Authentication, AuthenticationError> {
+    let audit_log = &state.audit;
     if let Err(retry_after) = state.login_throttle.attempt_from(ip) {
         tracing::warn!(?ip, "sign-in throttled: address");
         return Ok(Authentication::Throttled { retry_after });
@@ -87,9 +88,9 @@ pub async fn authenticate(
         tracing::info!(user_id = %user.id, ?ip, "sign-in failed: wrong password");
         // Audited off the response path, so a wrong password for a real account
         // answers as fast as an unknown e-mail (no enumeration by timing).
-        let db = state.db.clone();
+        let (db, audit_log) = (state.db.clone(), state.audit.clone());
         state.background.spawn(async move {
-            if let Err(err) = audit_failed_sign_in(&db, &user, ip).await {
+            if let Err(err) = audit_failed_sign_in(&db, &audit_log, &user, ip).await {
                 tracing::warn!(%err, "could not audit a failed sign-in");
             }
         });
@@ -104,19 +105,20 @@ pub async fn authenticate(
         tracing::info!(user_id = %user.id, "sign-in refused: user belongs to no organization");
         return Ok(Authentication::InvalidCredentials);
     };
-    audit::record(
-        &state.db,
-        NewAuditEvent {
-            org_id: Some(org.id),
-            scope: None,
-            actor,
-            action: action::SIGNED_IN,
-            target: Some(("user", user.id.to_string())),
-            data: json!({}),
-            ip,
-        },
-    )
-    .await?;
+    audit_log
+        .record(
+            &state.db,
+            NewAuditEvent {
+                org_id: Some(org.id),
+                scope: None,
+                actor,
+                action: action::SIGNED_IN,
+                target: Some(("user", user.id.to_string())),
+                data: json!({}),
+                ip,
+            },
+        )
+        .await?;
     Ok(Authentication::Authenticated {
         org_id: org.id,
         user,
@@ -125,26 +127,28 @@ pub async fn authenticate(
 
 async fn audit_failed_sign_in(
     db: &DatabaseConnection,
+    audit_log: &AuditLog,
     user: &user::Model,
     ip: Option<IpAddr>,
 ) -> Result<(), DbErr> {
     for (_, org) in accounts::organizations_of(db, user.id).await? {
-        audit::record(
-            db,
-            NewAuditEvent {
-                org_id: Some(org.id),
-                scope: None,
-                actor: Actor::User {
-                    id: user.id,
-                    email: user.email.clone(),
+        audit_log
+            .record(
+                db,
+                NewAuditEvent {
+                    org_id: Some(org.id),
+                    scope: None,
+                    actor: Actor::User {
+                        id: user.id,
+                        email: user.email.clone(),
+                    },
+                    action: action::SIGN_IN_FAILED,
+                    target: Some(("user", user.id.to_string())),
+                    data: json!({ "reason": "wrong_password" }),
+                    ip,
                 },
-                action: action::SIGN_IN_FAILED,
-                target: Some(("user", user.id.to_string())),
-                data: json!({ "reason": "wrong_password" }),
-                ip,
-            },
-        )
-        .await?;
+            )
+            .await?;
     }
     Ok(())
 }

@@ -12,7 +12,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    audit::{self, Actor, NewAuditEvent},
+    audit::{Actor, AuditLog, NewAuditEvent},
     usage_report,
 };
 use crate::ssr::key_cache::feed::Invalidator;
@@ -59,6 +59,7 @@ pub async fn month_usage(
 /// current plan changes nothing and records nothing.
 pub async fn change_plan(
     db: &DatabaseConnection,
+    audit_log: &AuditLog,
     invalidator: &Invalidator,
     org_id: Uuid,
     plan: Plan,
@@ -84,19 +85,20 @@ pub async fn change_plan(
     if updated.rows_affected == 0 {
         return Err(BillingError::Conflict);
     }
-    audit::record(
-        &txn,
-        NewAuditEvent {
-            org_id: Some(org_id),
-            scope: None,
-            actor,
-            action: action::PLAN_CHANGED,
-            target: Some(("organization", org_id.to_string())),
-            data: json!({ "from": current.plan.as_str(), "to": plan.as_str() }),
-            ip,
-        },
-    )
-    .await?;
+    audit_log
+        .record(
+            &txn,
+            NewAuditEvent {
+                org_id: Some(org_id),
+                scope: None,
+                actor,
+                action: action::PLAN_CHANGED,
+                target: Some(("organization", org_id.to_string())),
+                data: json!({ "from": current.plan.as_str(), "to": plan.as_str() }),
+                ip,
+            },
+        )
+        .await?;
     invalidator.commit(txn, Some(org_id)).await?;
     Ok(current.plan)
 }

@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 use super::{
     accounts,
-    audit::{self, Actor, NewAuditEvent, action},
+    audit::{Actor, AuditLog, NewAuditEvent, action},
     keys,
     onboarding::{OnboardingError, validate_email, validate_password},
 };
@@ -84,6 +84,7 @@ impl From<OnboardingError> for MemberError {
 #[allow(clippy::too_many_arguments)]
 pub async fn add_member(
     db: &DatabaseConnection,
+    audit_log: &AuditLog,
     invalidator: &Invalidator,
     passwords: &PasswordHasher,
     org_id: Uuid,
@@ -134,19 +135,20 @@ pub async fn add_member(
             _ => MemberError::Database(err),
         });
     }
-    audit::record(
-        &txn,
-        NewAuditEvent {
-            org_id: Some(org_id),
-            scope: None,
-            actor,
-            action: action::MEMBER_ADDED,
-            target: Some(("user", user_id.to_string())),
-            data: json!({ "email": email, "role": role.as_str() }),
-            ip,
-        },
-    )
-    .await?;
+    audit_log
+        .record(
+            &txn,
+            NewAuditEvent {
+                org_id: Some(org_id),
+                scope: None,
+                actor,
+                action: action::MEMBER_ADDED,
+                target: Some(("user", user_id.to_string())),
+                data: json!({ "email": email, "role": role.as_str() }),
+                ip,
+            },
+        )
+        .await?;
     invalidator.commit(txn, Some(org_id)).await?;
     Ok(user_id)
 }
@@ -261,8 +263,11 @@ async fn target_for_change(
 /// their sessions in the organization: they sign in again and work with the new role
 /// from then on (a page left open with the old role's controls cannot act). Setting the
 /// role they already have changes nothing and writes no audit event.
+// The writers (database, audit chain, key cache), the change, and who made it from where.
+#[allow(clippy::too_many_arguments)]
 pub async fn change_role(
     db: &DatabaseConnection,
+    audit_log: &AuditLog,
     invalidator: &Invalidator,
     org_id: Uuid,
     member_id: Uuid,
@@ -287,24 +292,25 @@ pub async fn change_role(
         .exec(&txn)
         .await?;
     let ended = end_sessions_in(&txn, org_id, member_id).await?;
-    audit::record(
-        &txn,
-        NewAuditEvent {
-            org_id: Some(org_id),
-            scope: None,
-            actor,
-            action: action::MEMBER_ROLE_CHANGED,
-            target: Some(("user", member_id.to_string())),
-            data: json!({
-                "email": user.email,
-                "from": membership.role.as_str(),
-                "to": role.as_str(),
-                "sessionsEnded": ended,
-            }),
-            ip,
-        },
-    )
-    .await?;
+    audit_log
+        .record(
+            &txn,
+            NewAuditEvent {
+                org_id: Some(org_id),
+                scope: None,
+                actor,
+                action: action::MEMBER_ROLE_CHANGED,
+                target: Some(("user", member_id.to_string())),
+                data: json!({
+                    "email": user.email,
+                    "from": membership.role.as_str(),
+                    "to": role.as_str(),
+                    "sessionsEnded": ended,
+                }),
+                ip,
+            },
+        )
+        .await?;
     invalidator.commit(txn, Some(org_id)).await?;
     Ok(())
 }
@@ -330,6 +336,7 @@ async fn end_sessions_in(
 /// back later revives none of those keys.
 pub async fn remove_member(
     db: &DatabaseConnection,
+    audit_log: &AuditLog,
     invalidator: &Invalidator,
     org_id: Uuid,
     member_id: Uuid,
@@ -345,25 +352,27 @@ pub async fn remove_member(
         .exec(&txn)
         .await?;
     let ended = end_sessions_in(&txn, org_id, member_id).await?;
-    let keys_revoked = keys::revoke_keys_acting_for(&txn, org_id, member_id, &actor, ip).await?;
-    audit::record(
-        &txn,
-        NewAuditEvent {
-            org_id: Some(org_id),
-            scope: None,
-            actor,
-            action: action::MEMBER_REMOVED,
-            target: Some(("user", member_id.to_string())),
-            data: json!({
-                "email": user.email,
-                "role": membership.role.as_str(),
-                "sessionsEnded": ended,
-                "keysRevoked": keys_revoked,
-            }),
-            ip,
-        },
-    )
-    .await?;
+    let keys_revoked =
+        keys::revoke_keys_acting_for(&txn, audit_log, org_id, member_id, &actor, ip).await?;
+    audit_log
+        .record(
+            &txn,
+            NewAuditEvent {
+                org_id: Some(org_id),
+                scope: None,
+                actor,
+                action: action::MEMBER_REMOVED,
+                target: Some(("user", member_id.to_string())),
+                data: json!({
+                    "email": user.email,
+                    "role": membership.role.as_str(),
+                    "sessionsEnded": ended,
+                    "keysRevoked": keys_revoked,
+                }),
+                ip,
+            },
+        )
+        .await?;
     invalidator.commit(txn, Some(org_id)).await?;
     Ok(())
 }

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::{
     accounts,
-    audit::{self, Actor, NewAuditEvent, action},
+    audit::{Actor, AuditLog, NewAuditEvent, action},
 };
 use crate::{
     model::{Plan, Role},
@@ -146,6 +146,7 @@ async fn free_slug(db: &impl ConnectionTrait, base: &str) -> Result<String, DbEr
 
 pub async fn create_organization_with_owner(
     db: &DatabaseConnection,
+    audit_log: &AuditLog,
     passwords: &PasswordHasher,
     new: NewOrganization,
     origin: Origin,
@@ -238,32 +239,34 @@ pub async fn create_organization_with_owner(
         ),
         Origin::Cli => (Actor::System { label: "cli" }, None),
     };
-    audit::record(
-        &txn,
-        NewAuditEvent {
-            org_id: Some(org_id),
-            scope: None,
-            actor: actor.clone(),
-            action: action::ORGANIZATION_CREATED,
-            target: Some(("organization", org_id.to_string())),
-            data: json!({ "name": org_name, "slug": slug, "plan": new.plan.as_str() }),
-            ip,
-        },
-    )
-    .await?;
-    audit::record(
-        &txn,
-        NewAuditEvent {
-            org_id: Some(org_id),
-            scope: None,
-            actor,
-            action: action::MEMBER_ADDED,
-            target: Some(("user", owner_id.to_string())),
-            data: json!({ "email": email, "role": Role::Owner.as_str() }),
-            ip,
-        },
-    )
-    .await?;
+    audit_log
+        .record(
+            &txn,
+            NewAuditEvent {
+                org_id: Some(org_id),
+                scope: None,
+                actor: actor.clone(),
+                action: action::ORGANIZATION_CREATED,
+                target: Some(("organization", org_id.to_string())),
+                data: json!({ "name": org_name, "slug": slug, "plan": new.plan.as_str() }),
+                ip,
+            },
+        )
+        .await?;
+    audit_log
+        .record(
+            &txn,
+            NewAuditEvent {
+                org_id: Some(org_id),
+                scope: None,
+                actor,
+                action: action::MEMBER_ADDED,
+                target: Some(("user", owner_id.to_string())),
+                data: json!({ "email": email, "role": Role::Owner.as_str() }),
+                ip,
+            },
+        )
+        .await?;
     txn.commit().await?;
     Ok(CreatedOrganization {
         org_id,

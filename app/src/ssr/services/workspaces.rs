@@ -13,7 +13,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    audit::{self, Actor, NewAuditEvent},
+    audit::{Actor, AuditLog, NewAuditEvent},
     onboarding::slugify,
 };
 use crate::ssr::entities::workspace;
@@ -60,6 +60,7 @@ pub async fn list_workspaces(
 /// Adds a workspace; its slug comes from the name (`-2`, `-3`… when taken).
 pub async fn create_workspace(
     db: &DatabaseConnection,
+    audit_log: &AuditLog,
     org_id: Uuid,
     name: &str,
     actor: Actor,
@@ -103,19 +104,20 @@ pub async fn create_workspace(
             }
             Err(err) => return Err(err.into()),
         };
-        audit::record(
-            &txn,
-            NewAuditEvent {
-                org_id: Some(org_id),
-                scope: None,
-                actor,
-                action: action::CREATED,
-                target: Some(("workspace", workspace.id.to_string())),
-                data: json!({ "name": workspace.name, "slug": workspace.slug }),
-                ip,
-            },
-        )
-        .await?;
+        audit_log
+            .record(
+                &txn,
+                NewAuditEvent {
+                    org_id: Some(org_id),
+                    scope: None,
+                    actor,
+                    action: action::CREATED,
+                    target: Some(("workspace", workspace.id.to_string())),
+                    data: json!({ "name": workspace.name, "slug": workspace.slug }),
+                    ip,
+                },
+            )
+            .await?;
         txn.commit().await?;
         return Ok(workspace);
     }
@@ -124,8 +126,11 @@ pub async fn create_workspace(
     ))
 }
 
+// The writers (database, audit chain, key cache), the change, and who made it from where.
+#[allow(clippy::too_many_arguments)]
 pub async fn rename_workspace(
     db: &DatabaseConnection,
+    audit_log: &AuditLog,
     invalidator: &Invalidator,
     org_id: Uuid,
     workspace_id: Uuid,
@@ -148,19 +153,20 @@ pub async fn rename_workspace(
         .one(&txn)
         .await?
         .ok_or(WorkspaceError::NotFound)?;
-    audit::record(
-        &txn,
-        NewAuditEvent {
-            org_id: Some(org_id),
-            scope: None,
-            actor,
-            action: action::RENAMED,
-            target: Some(("workspace", workspace.id.to_string())),
-            data: json!({ "name": workspace.name, "slug": workspace.slug }),
-            ip,
-        },
-    )
-    .await?;
+    audit_log
+        .record(
+            &txn,
+            NewAuditEvent {
+                org_id: Some(org_id),
+                scope: None,
+                actor,
+                action: action::RENAMED,
+                target: Some(("workspace", workspace.id.to_string())),
+                data: json!({ "name": workspace.name, "slug": workspace.slug }),
+                ip,
+            },
+        )
+        .await?;
     invalidator.commit(txn, Some(org_id)).await?;
     Ok(workspace)
 }

@@ -15,7 +15,7 @@ use app::{
         key_cache::record::KeySnapshot,
         rate_limit::Allowance,
         services::{
-            audit::{self, Actor, AuditScope, NewAuditEvent},
+            audit::{Actor, AuditScope, NewAuditEvent},
             footprint::ScopeCheck,
             keys::action,
             request_log::{LoggedRequest, unmatched_route},
@@ -242,7 +242,7 @@ fn set_rate_limit_headers(response: &mut Response, allowance: Allowance) {
 
 /// Written off the request path, at most once per key and window.
 fn audit_rate_limited(app: &AppState, key: &KeySnapshot, limit: u32, ip: Option<IpAddr>) {
-    let db = app.db.clone();
+    let (db, audit_log) = (app.db.clone(), app.audit.clone());
     let event = NewAuditEvent {
         org_id: Some(key.organization.id),
         scope: Some(AuditScope::new(key.workspace.id, key.mode)),
@@ -261,7 +261,7 @@ fn audit_rate_limited(app: &AppState, key: &KeySnapshot, limit: u32, ip: Option<
         ip,
     };
     app.background.spawn(async move {
-        if let Err(err) = audit::record(&db, event).await {
+        if let Err(err) = audit_log.record(&db, event).await {
             tracing::warn!(%err, "could not audit a rate-limited key");
         }
     });

@@ -37,6 +37,7 @@ async fn every_kind_of_bad_token_gets_the_same_401_body() {
         .unwrap();
     keys::revoke_key(
         &app.db,
+        &app.audit,
         &app.invalidator,
         revoked.key.id,
         None,

@@ -119,6 +119,7 @@ async fn with_the_database_cut_away_v1_fails_closed_and_recovers_by_itself() {
     }
     keys::revoke_key(
         &app.db,
+        &app.audit,
         &app.invalidator,
         to_revoke.key.id,
         Some(ada.org.org_id),

@@ -127,6 +127,7 @@ async fn a_revoked_key_presented_again_is_counted_as_refused_from_its_address() 
         .unwrap();
     keys::revoke_key(
         &app.db,
+        &app.audit,
         &app.invalidator,
         issued.key.id,
         None,

@@ -77,6 +77,7 @@ async fn a_second_server_refuses_a_key_revoked_through_the_first_within_the_boun
     let started = Instant::now();
     keys::revoke_key(
         &first.db,
+        &first.audit,
         &first.invalidator,
         issued.key.id,
         None,
@@ -115,6 +116,7 @@ async fn a_cut_listener_connection_never_leaves_a_revoked_key_working() {
     // the notification goes out while its listener is gone.
     keys::revoke_key(
         &app.db,
+        &app.audit,
         &Invalidator::detached(),
         key_id,
         None,

@@ -49,6 +49,7 @@ async fn edit(
 ) -> Result<ApiKeySummary, keys::KeyError> {
     keys::update_key(
         &app.db,
+        &app.audit,
         &app.invalidator,
         org,
         key_id,
@@ -71,7 +72,10 @@ async fn try_roll(
         brand: "kw",
         invalidator: &app.invalidator,
     };
-    keys::roll_key(&app.db, &issuer, org, key_id, grace, SYSTEM, None).await
+    keys::roll_key(
+        &app.db, &app.audit, &issuer, org, key_id, grace, SYSTEM, None,
+    )
+    .await
 }
 
 async fn roll(app: &TestApp, org: uuid::Uuid, key_id: uuid::Uuid, grace: Grace) -> keys::IssuedKey {
@@ -89,6 +93,7 @@ async fn a_revoked_key_is_refused_on_the_very_next_request() {
     assert_eq!(whoami(&app, &issued.secret).await.0, 200);
     keys::revoke_key(
         &app.db,
+        &app.audit,
         &app.invalidator,
         issued.key.id,
         Some(ada.org.org_id),
@@ -223,6 +228,7 @@ async fn the_old_half_of_a_roll_cannot_be_extended_or_edited_only_revoked() {
     assert_eq!(stored.scopes, serde_json::json!(["clients:read"]));
     keys::revoke_key(
         &app.db,
+        &app.audit,
         &app.invalidator,
         old.key.id,
         Some(org),
@@ -246,6 +252,7 @@ async fn a_key_stops_when_the_plan_loses_api_access_and_works_again_when_it_retu
     let switch = |plan| {
         billing::change_plan(
             &app.db,
+            &app.audit,
             &app.invalidator,
             ada.org.org_id,
             plan,
@@ -273,6 +280,7 @@ async fn a_key_stops_on_the_next_request_once_its_member_is_removed() {
     assert_eq!(whoami(&app, &issued.secret).await.0, 200);
     members::remove_member(
         &app.db,
+        &app.audit,
         &app.invalidator,
         ada.org.org_id,
         bob,
@@ -309,6 +317,7 @@ async fn a_role_change_of_the_keys_member_applies_to_the_next_request() {
     assert_eq!(create_client().await.0, 201);
     members::change_role(
         &app.db,
+        &app.audit,
         &app.invalidator,
         ada.org.org_id,
         bob,
@@ -339,6 +348,7 @@ async fn a_workspace_rename_shows_in_whoami_on_the_next_request() {
     let workspace_id: uuid::Uuid = before["workspace"]["id"].as_str().unwrap().parse().unwrap();
     workspaces::rename_workspace(
         &app.db,
+        &app.audit,
         &app.invalidator,
         ada.org.org_id,
         workspace_id,
@@ -437,6 +447,7 @@ async fn revoked_and_expired_keys_cannot_be_edited_or_rolled() {
         .unwrap();
     keys::revoke_key(
         &app.db,
+        &app.audit,
         &app.invalidator,
         issued.key.id,
         Some(ada.org.org_id),

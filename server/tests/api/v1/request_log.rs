@@ -134,6 +134,7 @@ async fn a_revoked_key_still_presented_is_logged_against_it_with_the_reason() {
         .unwrap();
     keys::revoke_key(
         &app.db,
+        &app.audit,
         &app.invalidator,
         issued.key.id,
         None,

@@ -22,6 +22,7 @@ async fn no_route_reaches_a_record_of_another_org_workspace_or_mode() {
     let bob = owner(&app, "bob@example.com").await;
     workspaces::create_workspace(
         &app.db,
+        &app.audit,
         ada.org.org_id,
         "Staging",
         Actor::System { label: "test" },
@@ -183,6 +184,7 @@ async fn the_audit_log_and_workspaces_are_the_keys_workspace_and_mode_only() {
     key(&app, &bob, Mode::Live, &[Scope::AuditRead]).await;
     workspaces::create_workspace(
         &app.db,
+        &app.audit,
         ada.org.org_id,
         "Staging",
         Actor::System { label: "test" },

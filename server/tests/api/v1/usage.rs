@@ -110,6 +110,7 @@ async fn refusals_count_against_the_key_they_name_without_moving_its_last_use_an
         .unwrap();
     keys::revoke_key(
         &app.db,
+        &app.audit,
         &app.invalidator,
         issued.key.id,
         None,

@@ -46,6 +46,7 @@ pub async fn create_api_key(form: NewKeyForm) -> Result<CreatedKey, AppError> {
     };
     let issued = keys::create_key(
         &state.db,
+        &state.audit,
         &issuer,
         current.org.id,
         current.user.id,

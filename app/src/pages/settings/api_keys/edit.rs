@@ -31,6 +31,7 @@ pub async fn update_api_key(id: uuid::Uuid, edit: KeyEdit) -> Result<(), AppErro
         .collect();
     keys::update_key(
         &state.db,
+        &state.audit,
         &state.invalidator,
         current.org.id,
         id,

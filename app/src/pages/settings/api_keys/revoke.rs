@@ -19,6 +19,7 @@ pub async fn revoke_api_key(id: uuid::Uuid, reason: Option<String>) -> Result<()
     let (state, current) = boundary::require_key_manager().await?;
     keys::revoke_key(
         &state.db,
+        &state.audit,
         &state.invalidator,
         id,
         Some(current.org.id),

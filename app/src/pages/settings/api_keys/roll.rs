@@ -30,6 +30,7 @@ pub async fn roll_api_key(id: uuid::Uuid, grace: String) -> Result<CreatedKey, A
     };
     let issued = keys::roll_key(
         &state.db,
+        &state.audit,
         &issuer,
         current.org.id,
         id,

@@ -1,11 +1,13 @@
 //! Settings ▸ Audit Log: every event of the organization, newest first, filtered by
 //! action and actor. Every role may read it; it never holds a secret.
 
+mod chain;
 mod table;
 
 use leptos::prelude::*;
 use server_fn::codec::Json;
 
+use self::chain::ChainStatusLine;
 pub(crate) use self::table::AuditTable;
 use super::PageHeader;
 use crate::{
@@ -78,6 +80,7 @@ pub fn AuditLogPage() -> impl IntoView {
 
     view! {
         <PageHeader title="Audit Log" description="Every change made in this organization, newest first."/>
+        <ChainStatusLine/>
         <div class="filters" role="search">
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {

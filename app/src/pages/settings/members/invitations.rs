@@ -12,6 +12,7 @@ pub async fn revoke_invitation(id: uuid::Uuid) -> Result<(), AppError> {
     let (state, current) = boundary::require_member_manager().await?;
     invitations::revoke(
         &state.db,
+        &state.audit,
         current.org.id,
         id,
         current.actor(),

@@ -32,6 +32,7 @@ pub async fn invite_member(form: InviteForm) -> Result<CreatedInvitation, AppErr
     );
     let issued = invitations::invite(
         &state.db,
+        &state.audit,
         &state.keys.hasher,
         NewInvitation {
             org_id: current.org.id,

@@ -21,6 +21,7 @@ pub async fn remove_member(user_id: Uuid) -> Result<(), AppError> {
     let (state, current) = boundary::require_member_manager().await?;
     members::remove_member(
         &state.db,
+        &state.audit,
         &state.invalidator,
         current.org.id,
         user_id,

@@ -21,6 +21,7 @@ pub async fn change_member_role(user_id: uuid::Uuid, role: Role) -> Result<(), A
     let (state, current) = boundary::require_member_manager().await?;
     members::change_role(
         &state.db,
+        &state.audit,
         &state.invalidator,
         current.org.id,
         user_id,

@@ -32,6 +32,7 @@ pub async fn save_business_hours(hours: Option<BusinessHours>) -> Result<(), App
     let (state, current) = boundary::require_key_manager().await?;
     signals::set_business_hours(
         &state.db,
+        &state.audit,
         current.org.id,
         hours,
         current.actor(),

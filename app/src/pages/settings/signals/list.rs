@@ -19,6 +19,7 @@ pub async fn dismiss_signal(id: Uuid) -> Result<(), AppError> {
     let (state, current) = boundary::require_key_manager().await?;
     signals::dismiss(
         &state.db,
+        &state.audit,
         current.org.id,
         id,
         current.user.id,

@@ -22,7 +22,7 @@ use crate::{
         keys::hash::KeyHasher,
         services::{
             accounts,
-            audit::{self, Actor, NewAuditEvent, action},
+            audit::{Actor, AuditLog, NewAuditEvent, action},
             onboarding::validate_password,
         },
         state::AppState,
@@ -65,6 +65,7 @@ impl From<AcceptOutcome> for Acceptance {
 /// one may cost an argon2 run, a hash for a new account or a verification.
 pub async fn accept(
     state: &AppState,
+    audit_log: &AuditLog,
     token: &str,
     credentials: Credentials,
     signed_in_as: Option<Uuid>,
@@ -129,6 +130,7 @@ pub async fn accept(
     };
     consume(
         &state.db,
+        audit_log,
         &state.invalidator,
         hasher,
         token,
@@ -148,8 +150,11 @@ fn throttled(retry_after: std::time::Duration) -> Acceptance {
 
 /// The transaction: create the user if new, consume the token (only if still open),
 /// add the membership, audit. Any refusal rolls all of it back.
+// The writers (database, audit chain, key cache), the change, and who made it from where.
+#[allow(clippy::too_many_arguments)]
 async fn consume(
     db: &DatabaseConnection,
+    audit_log: &AuditLog,
     invalidator: &Invalidator,
     hasher: &KeyHasher,
     token: &str,
@@ -216,22 +221,23 @@ async fn consume(
         }
         Err(err) => return Err(err.into()),
     }
-    audit::record(
-        &txn,
-        NewAuditEvent {
-            org_id: Some(invitation.org_id),
-            scope: None,
-            actor: Actor::User {
-                id: user_id,
-                email: invitation.email.clone(),
+    audit_log
+        .record(
+            &txn,
+            NewAuditEvent {
+                org_id: Some(invitation.org_id),
+                scope: None,
+                actor: Actor::User {
+                    id: user_id,
+                    email: invitation.email.clone(),
+                },
+                action: action::INVITATION_ACCEPTED,
+                target: Some(("invitation", invitation.id.to_string())),
+                data: json!({ "email": invitation.email, "role": invitation.role.as_str() }),
+                ip,
             },
-            action: action::INVITATION_ACCEPTED,
-            target: Some(("invitation", invitation.id.to_string())),
-            data: json!({ "email": invitation.email, "role": invitation.role.as_str() }),
-            ip,
-        },
-    )
-    .await?;
+        )
+        .await?;
     invalidator.commit(txn, Some(invitation.org_id)).await?;
     Ok(Acceptance {
         outcome: AcceptOutcome::Joined,

@@ -24,7 +24,7 @@ use crate::{
         mail::{InvitationLetter, Mailer},
         services::{
             accounts,
-            audit::{self, Actor, NewAuditEvent, action},
+            audit::{Actor, AuditLog, NewAuditEvent, action},
             members::{acting_role, lock_organization},
             onboarding::validate_email,
         },
@@ -87,6 +87,7 @@ impl std::fmt::Debug for IssuedInvitation {
 /// no link the inviter never received stays open.
 pub async fn invite(
     db: &DatabaseConnection,
+    audit_log: &AuditLog,
     hasher: &KeyHasher,
     new: NewInvitation<'_>,
     delivery: Delivery<'_>,
@@ -99,7 +100,18 @@ pub async fn invite(
         return Err(InvitationError::Undeliverable(email));
     }
     let token = base62_fixed(&random_bytes::<32>().map_err(|_| InvitationError::Randomness)?);
-    let invitation = record(db, hasher, new, &email, &token, mailed, actor.clone(), ip).await?;
+    let invitation = record(
+        db,
+        audit_log,
+        hasher,
+        new,
+        &email,
+        &token,
+        mailed,
+        actor.clone(),
+        ip,
+    )
+    .await?;
     let Delivery::Mail {
         mailer,
         org_name,
@@ -125,7 +137,7 @@ pub async fn invite(
             token: None,
         }),
         Err(err) => {
-            withdraw_undelivered(db, &invitation, actor, ip).await?;
+            withdraw_undelivered(db, audit_log, &invitation, actor, ip).await?;
             Err(InvitationError::Mail(err))
         }
     }
@@ -135,6 +147,7 @@ pub async fn invite(
 #[allow(clippy::too_many_arguments)] // the parts of one invitation, all needed here
 async fn record(
     db: &DatabaseConnection,
+    audit_log: &AuditLog,
     hasher: &KeyHasher,
     new: NewInvitation<'_>,
     email: &str,
@@ -203,24 +216,25 @@ async fn record(
     })
     .exec_without_returning(&txn)
     .await?;
-    audit::record(
-        &txn,
-        NewAuditEvent {
-            org_id: Some(new.org_id),
-            scope: None,
-            actor,
-            action: action::MEMBER_INVITED,
-            target: Some(("invitation", model.id.to_string())),
-            data: json!({
-                "email": email,
-                "role": new.role.as_str(),
-                "expiresAt": model.expires_at,
-                "delivery": if mailed { "email" } else { "link" },
-            }),
-            ip,
-        },
-    )
-    .await?;
+    audit_log
+        .record(
+            &txn,
+            NewAuditEvent {
+                org_id: Some(new.org_id),
+                scope: None,
+                actor,
+                action: action::MEMBER_INVITED,
+                target: Some(("invitation", model.id.to_string())),
+                data: json!({
+                    "email": email,
+                    "role": new.role.as_str(),
+                    "expiresAt": model.expires_at,
+                    "delivery": if mailed { "email" } else { "link" },
+                }),
+                ip,
+            },
+        )
+        .await?;
     txn.commit().await?;
     Ok(model)
 }
@@ -228,12 +242,21 @@ async fn record(
 /// Closes an invitation whose e-mail never left, audited with the reason.
 async fn withdraw_undelivered(
     db: &DatabaseConnection,
+    audit_log: &AuditLog,
     invitation: &invitation::Model,
     actor: Actor,
     ip: Option<IpAddr>,
 ) -> Result<(), InvitationError> {
     let txn = db.begin().await?;
-    close_open(&txn, invitation, actor, ip, Some("email_not_sent")).await?;
+    close_open(
+        &txn,
+        audit_log,
+        invitation,
+        actor,
+        ip,
+        Some("email_not_sent"),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }

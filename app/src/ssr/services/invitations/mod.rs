@@ -23,7 +23,7 @@ pub use self::{
     issue::{Delivery, IssuedInvitation, NewInvitation, invite},
 };
 use super::{
-    audit::{self, Actor, NewAuditEvent, action},
+    audit::{Actor, AuditLog, NewAuditEvent, action},
     members::{acting_role, lock_organization},
     onboarding::OnboardingError,
 };
@@ -134,6 +134,7 @@ pub fn row(invitation: invitation::Model, invited_by_email: Option<String>) -> I
 /// Withdraws an open invitation; its link stops working at once.
 pub async fn revoke(
     db: &DatabaseConnection,
+    audit_log: &AuditLog,
     org_id: Uuid,
     invitation_id: Uuid,
     actor: Actor,
@@ -159,7 +160,7 @@ pub async fn revoke(
     if !acting.can_manage_role(invitation.role) {
         return Err(InvitationError::Forbidden);
     }
-    if !close_open(&txn, &invitation, actor, ip, None).await? {
+    if !close_open(&txn, audit_log, &invitation, actor, ip, None).await? {
         return Err(InvitationError::NotFound);
     }
     txn.commit().await?;
@@ -170,6 +171,7 @@ pub async fn revoke(
 /// `false` when it was accepted or revoked meanwhile (nothing is written then).
 async fn close_open(
     txn: &DatabaseTransaction,
+    audit_log: &AuditLog,
     invitation: &invitation::Model,
     actor: Actor,
     ip: Option<IpAddr>,
@@ -189,19 +191,20 @@ async fn close_open(
     if let Some(reason) = reason {
         data["reason"] = json!(reason);
     }
-    audit::record(
-        txn,
-        NewAuditEvent {
-            org_id: Some(invitation.org_id),
-            scope: None,
-            actor,
-            action: action::INVITATION_REVOKED,
-            target: Some(("invitation", invitation.id.to_string())),
-            data,
-            ip,
-        },
-    )
-    .await?;
+    audit_log
+        .record(
+            txn,
+            NewAuditEvent {
+                org_id: Some(invitation.org_id),
+                scope: None,
+                actor,
+                action: action::INVITATION_REVOKED,
+                target: Some(("invitation", invitation.id.to_string())),
+                data,
+                ip,
+            },
+        )
+        .await?;
     Ok(true)
 }
 

@@ -21,7 +21,7 @@ use crate::{
     model::{ApiKeySummary, KeyStatus, Scope},
     ssr::{
         entities::api_key,
-        services::audit::{self, Actor, AuditScope, NewAuditEvent},
+        services::audit::{Actor, AuditLog, AuditScope, NewAuditEvent},
     },
 };
 
@@ -39,8 +39,11 @@ pub struct KeyChanges {
 
 /// Edits a key that is still usable and not the old half of a roll (revoked, expired
 /// and replaced keys are final; a replaced key can still be revoked).
+// The writers (database, audit chain, key cache), the change, and who made it from where.
+#[allow(clippy::too_many_arguments)]
 pub async fn update_key(
     db: &DatabaseConnection,
+    audit_log: &AuditLog,
     invalidator: &Invalidator,
     org_id: Uuid,
     key_id: Uuid,
@@ -106,7 +109,7 @@ pub async fn update_key(
         };
         return Err(KeyError::Conflict(message.to_owned()));
     }
-    audit::record(
+    audit_log.record(
         &txn,
         NewAuditEvent {
             org_id: Some(org_id),
@@ -125,8 +128,11 @@ pub async fn update_key(
 
 /// Revokes a key at once and for good. Revoking a revoked key changes nothing.
 /// `within_org`: the caller's organization (`None` only for the break-glass CLI).
+// The writers (database, audit chain, key cache), the change, and who made it from where.
+#[allow(clippy::too_many_arguments)]
 pub async fn revoke_key(
     db: &DatabaseConnection,
+    audit_log: &AuditLog,
     invalidator: &Invalidator,
     key_id: Uuid,
     within_org: Option<Uuid>,
@@ -161,19 +167,20 @@ pub async fn revoke_key(
     if changed.rows_affected == 0 {
         return Ok(summary(&key, now));
     }
-    audit::record(
-        &txn,
-        NewAuditEvent {
-            org_id: Some(key.org_id),
-            scope: Some(AuditScope::new(key.workspace_id, key.mode)),
-            actor,
-            action: action::REVOKED,
-            target: Some(("api_key", key.id.to_string())),
-            data: json!({ "name": key.name, "mode": key.mode.as_str(), "reason": reason }),
-            ip,
-        },
-    )
-    .await?;
+    audit_log
+        .record(
+            &txn,
+            NewAuditEvent {
+                org_id: Some(key.org_id),
+                scope: Some(AuditScope::new(key.workspace_id, key.mode)),
+                actor,
+                action: action::REVOKED,
+                target: Some(("api_key", key.id.to_string())),
+                data: json!({ "name": key.name, "mode": key.mode.as_str(), "reason": reason }),
+                ip,
+            },
+        )
+        .await?;
     invalidator.commit(txn, Some(key.org_id)).await?;
     Ok(summary(&key, now))
 }
@@ -186,6 +193,7 @@ pub const MEMBER_REMOVED_REASON: &str = "member removed from the organization";
 /// leaves: the keys are closed for good, so adding the person back revives nothing.
 pub(crate) async fn revoke_keys_acting_for(
     txn: &DatabaseTransaction,
+    audit_log: &AuditLog,
     org_id: Uuid,
     member_id: Uuid,
     actor: &Actor,
@@ -210,23 +218,24 @@ pub(crate) async fn revoke_keys_acting_for(
         .exec(txn)
         .await?;
     for key in &keys {
-        audit::record(
-            txn,
-            NewAuditEvent {
-                org_id: Some(org_id),
-                scope: Some(AuditScope::new(key.workspace_id, key.mode)),
-                actor: actor.clone(),
-                action: action::REVOKED,
-                target: Some(("api_key", key.id.to_string())),
-                data: json!({
-                    "name": key.name,
-                    "mode": key.mode.as_str(),
-                    "reason": MEMBER_REMOVED_REASON,
-                }),
-                ip,
-            },
-        )
-        .await?;
+        audit_log
+            .record(
+                txn,
+                NewAuditEvent {
+                    org_id: Some(org_id),
+                    scope: Some(AuditScope::new(key.workspace_id, key.mode)),
+                    actor: actor.clone(),
+                    action: action::REVOKED,
+                    target: Some(("api_key", key.id.to_string())),
+                    data: json!({
+                        "name": key.name,
+                        "mode": key.mode.as_str(),
+                        "reason": MEMBER_REMOVED_REASON,
+                    }),
+                    ip,
+                },
+            )
+            .await?;
     }
     Ok(keys.len())
 }

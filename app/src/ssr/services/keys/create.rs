@@ -22,7 +22,7 @@ use crate::{
         keys::format,
         services::{
             accounts,
-            audit::{self, Actor, AuditScope, NewAuditEvent},
+            audit::{Actor, AuditLog, AuditScope, NewAuditEvent},
         },
     },
 };
@@ -54,8 +54,11 @@ pub(super) fn mint(issuer: &KeyIssuer<'_>, mode: Mode) -> Result<Minted, KeyErro
 /// The plan limit holds under concurrency: the transaction first writes the
 /// organization's row, which serializes key creation per organization on PostgreSQL
 /// (row lock) and takes the write lock on SQLite, before counting.
+// The writers (database, audit chain, key cache), the change, and who made it from where.
+#[allow(clippy::too_many_arguments)]
 pub async fn create_key(
     db: &DatabaseConnection,
+    audit_log: &AuditLog,
     issuer: &KeyIssuer<'_>,
     org_id: Uuid,
     acting_for: Uuid,
@@ -143,25 +146,26 @@ pub async fn create_key(
     }
     .insert(&txn)
     .await?;
-    audit::record(
-        &txn,
-        NewAuditEvent {
-            org_id: Some(org_id),
-            scope: Some(AuditScope::new(model.workspace_id, model.mode)),
-            actor,
-            action: action::CREATED,
-            target: Some(("api_key", model.id.to_string())),
-            data: json!({
-                "name": model.name,
-                "mode": model.mode.as_str(),
-                "scopes": scopes,
-                "workspace": workspace.slug,
-                "expiresAt": model.expires_at,
-            }),
-            ip,
-        },
-    )
-    .await?;
+    audit_log
+        .record(
+            &txn,
+            NewAuditEvent {
+                org_id: Some(org_id),
+                scope: Some(AuditScope::new(model.workspace_id, model.mode)),
+                actor,
+                action: action::CREATED,
+                target: Some(("api_key", model.id.to_string())),
+                data: json!({
+                    "name": model.name,
+                    "mode": model.mode.as_str(),
+                    "scopes": scopes,
+                    "workspace": workspace.slug,
+                    "expiresAt": model.expires_at,
+                }),
+                ip,
+            },
+        )
+        .await?;
     issuer.invalidator.commit(txn, Some(org_id)).await?;
     Ok(IssuedKey {
         key: summary(&model, now),

@@ -17,7 +17,7 @@ use crate::ssr::{
         format,
         hash::{KEY_HASH_BYTES, KeyHasher},
     },
-    services::audit::{self, Actor, AuditScope, NewAuditEvent},
+    services::audit::{Actor, AuditLog, AuditScope, NewAuditEvent},
 };
 
 /// The `revoke_reason` of a key revoked by a leak report.
@@ -61,6 +61,7 @@ pub fn validate_report(tokens: &[String]) -> Result<(), LeakReportError> {
 /// Tokens that are not well-formed keys of `brand` are dropped before any lookup.
 pub async fn revoke_leaked(
     db: &DatabaseConnection,
+    audit_log: &AuditLog,
     invalidator: &Invalidator,
     hasher: &KeyHasher,
     brand: &str,
@@ -87,7 +88,7 @@ pub async fn revoke_leaked(
         let reported = hashes
             .iter()
             .any(|hash| KeyHasher::matches(&key.key_hash, hash));
-        if reported && revoke_one(db, invalidator, &key, reporter).await? {
+        if reported && revoke_one(db, audit_log, invalidator, &key, reporter).await? {
             revoked += 1;
         }
     }
@@ -98,6 +99,7 @@ pub async fn revoke_leaked(
 /// audits it. True when this call revoked it.
 async fn revoke_one(
     db: &DatabaseConnection,
+    audit_log: &AuditLog,
     invalidator: &Invalidator,
     key: &api_key::Model,
     reporter: Option<IpAddr>,
@@ -114,7 +116,7 @@ async fn revoke_one(
     if changed.rows_affected == 0 {
         return Ok(false);
     }
-    audit::record(
+    audit_log.record(
         &txn,
         NewAuditEvent {
             org_id: Some(key.org_id),

@@ -20,7 +20,7 @@ use crate::{
         entities::{api_key, organization},
         services::{
             accounts,
-            audit::{self, Actor, AuditScope, NewAuditEvent},
+            audit::{Actor, AuditLog, AuditScope, NewAuditEvent},
         },
     },
 };
@@ -88,8 +88,11 @@ fn renewed_expiry(old: &api_key::Model, now: DateTime<Utc>) -> Option<DateTime<U
 /// who rolled it (with that member's role): whoever receives a secret is the member it
 /// acts for, so removing that member stops every secret they ever saw. Only the
 /// break-glass CLI (a `System` actor) keeps the old key's member.
+// The writers (database, audit chain, key cache), the change, and who made it from where.
+#[allow(clippy::too_many_arguments)]
 pub async fn roll_key(
     db: &DatabaseConnection,
+    audit_log: &AuditLog,
     issuer: &KeyIssuer<'_>,
     org_id: Uuid,
     key_id: Uuid,
@@ -184,27 +187,28 @@ pub async fn roll_key(
     }
     .insert(&txn)
     .await?;
-    audit::record(
-        &txn,
-        NewAuditEvent {
-            org_id: Some(org_id),
-            scope: Some(AuditScope::new(old.workspace_id, old.mode)),
-            actor,
-            action: action::ROLLED,
-            target: Some(("api_key", old.id.to_string())),
-            data: json!({
-                "name": old.name,
-                "mode": old.mode.as_str(),
-                "newKeyId": new.id,
-                "grace": grace.as_str(),
-                "oldKeyExpiresAt": grace_ends_at,
-                "oldKeyActedFor": old.created_by,
-                "newKeyActsFor": acts_for,
-            }),
-            ip,
-        },
-    )
-    .await?;
+    audit_log
+        .record(
+            &txn,
+            NewAuditEvent {
+                org_id: Some(org_id),
+                scope: Some(AuditScope::new(old.workspace_id, old.mode)),
+                actor,
+                action: action::ROLLED,
+                target: Some(("api_key", old.id.to_string())),
+                data: json!({
+                    "name": old.name,
+                    "mode": old.mode.as_str(),
+                    "newKeyId": new.id,
+                    "grace": grace.as_str(),
+                    "oldKeyExpiresAt": grace_ends_at,
+                    "oldKeyActedFor": old.created_by,
+                    "newKeyActsFor": acts_for,
+                }),
+                ip,
+            },
+        )
+        .await?;
     issuer.invalidator.commit(txn, Some(org_id)).await?;
     Ok(IssuedKey {
         key: summary(&new, now),

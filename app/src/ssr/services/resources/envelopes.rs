@@ -19,7 +19,7 @@ use crate::{
     ssr::{
         entities::envelope::{self, EnvelopeStatus},
         services::{
-            audit::{self, Actor, AuditScope, NewAuditEvent},
+            audit::{Actor, AuditLog, AuditScope, NewAuditEvent},
             pagination::{PageRequest, fetch_page},
         },
     },
@@ -138,6 +138,7 @@ pub async fn update(
 
 async fn audited_transition(
     db: &impl TransactionTrait,
+    audit_log: &AuditLog,
     tenancy: &Tenancy,
     id: Uuid,
     (from, to, action, allowed, verb): (
@@ -154,19 +155,20 @@ async fn audited_transition(
     let Some(envelope) = transition(&txn, tenancy, id, from, to, None).await? else {
         return Err(wrong_status(verb, allowed));
     };
-    audit::record(
-        &txn,
-        NewAuditEvent {
-            org_id: Some(tenancy.org_id),
-            scope: Some(AuditScope::new(tenancy.workspace_id, tenancy.mode)),
-            actor,
-            action,
-            target: Some(("envelope", envelope.id.to_string())),
-            data: json!({ "title": envelope.title, "mode": tenancy.mode.as_str() }),
-            ip,
-        },
-    )
-    .await?;
+    audit_log
+        .record(
+            &txn,
+            NewAuditEvent {
+                org_id: Some(tenancy.org_id),
+                scope: Some(AuditScope::new(tenancy.workspace_id, tenancy.mode)),
+                actor,
+                action,
+                target: Some(("envelope", envelope.id.to_string())),
+                data: json!({ "title": envelope.title, "mode": tenancy.mode.as_str() }),
+                ip,
+            },
+        )
+        .await?;
     txn.commit().await?;
     Ok(envelope)
 }
@@ -174,6 +176,7 @@ async fn audited_transition(
 /// Draft → sent. Recorded as an event; no e-mail leaves the system.
 pub async fn send(
     db: &impl TransactionTrait,
+    audit_log: &AuditLog,
     tenancy: &Tenancy,
     id: Uuid,
     actor: Actor,
@@ -181,6 +184,7 @@ pub async fn send(
 ) -> Result<envelope::Model, ResourceError> {
     audited_transition(
         db,
+        audit_log,
         tenancy,
         id,
         (
@@ -199,6 +203,7 @@ pub async fn send(
 /// Draft or sent → cancelled.
 pub async fn cancel(
     db: &impl TransactionTrait,
+    audit_log: &AuditLog,
     tenancy: &Tenancy,
     id: Uuid,
     actor: Actor,
@@ -206,6 +211,7 @@ pub async fn cancel(
 ) -> Result<envelope::Model, ResourceError> {
     audited_transition(
         db,
+        audit_log,
         tenancy,
         id,
         (

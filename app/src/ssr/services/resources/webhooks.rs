@@ -19,7 +19,7 @@ use crate::{
         entities::webhook,
         keys::{format, hash::KeyHasher},
         services::{
-            audit::{self, Actor, AuditScope, NewAuditEvent},
+            audit::{Actor, AuditLog, AuditScope, NewAuditEvent},
             pagination::{PageRequest, fetch_page},
         },
     },
@@ -125,36 +125,39 @@ pub async fn get(
 }
 
 async fn audit(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
+    audit_log: &AuditLog,
     tenancy: &Tenancy,
     action: &'static str,
     webhook: &webhook::Model,
     actor: Actor,
     ip: Option<IpAddr>,
 ) -> Result<(), ResourceError> {
-    audit::record(
-        db,
-        NewAuditEvent {
-            org_id: Some(tenancy.org_id),
-            scope: Some(AuditScope::new(tenancy.workspace_id, tenancy.mode)),
-            actor,
-            action,
-            target: Some(("webhook", webhook.id.to_string())),
-            data: json!({
-                "url": webhook.url,
-                "events": webhook.events,
-                "active": webhook.active,
-                "mode": tenancy.mode.as_str(),
-            }),
-            ip,
-        },
-    )
-    .await?;
+    audit_log
+        .record(
+            db,
+            NewAuditEvent {
+                org_id: Some(tenancy.org_id),
+                scope: Some(AuditScope::new(tenancy.workspace_id, tenancy.mode)),
+                actor,
+                action,
+                target: Some(("webhook", webhook.id.to_string())),
+                data: json!({
+                    "url": webhook.url,
+                    "events": webhook.events,
+                    "active": webhook.active,
+                    "mode": tenancy.mode.as_str(),
+                }),
+                ip,
+            },
+        )
+        .await?;
     Ok(())
 }
 
 pub async fn create(
     db: &impl TransactionTrait,
+    audit_log: &AuditLog,
     hasher: &KeyHasher,
     tenancy: &Tenancy,
     input: WebhookInput,
@@ -186,7 +189,16 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
-    audit(&txn, tenancy, action::CREATED, &webhook, actor, ip).await?;
+    audit(
+        &txn,
+        audit_log,
+        tenancy,
+        action::CREATED,
+        &webhook,
+        actor,
+        ip,
+    )
+    .await?;
     txn.commit().await?;
     let secret = signing_secret(hasher, &webhook);
     Ok(CreatedWebhook { webhook, secret })
@@ -194,6 +206,7 @@ pub async fn create(
 
 pub async fn update(
     db: &impl TransactionTrait,
+    audit_log: &AuditLog,
     tenancy: &Tenancy,
     id: Uuid,
     input: WebhookInput,
@@ -217,13 +230,23 @@ pub async fn update(
         return Err(ResourceError::NotFound);
     }
     let webhook = get(&txn, tenancy, id).await?;
-    audit(&txn, tenancy, action::UPDATED, &webhook, actor, ip).await?;
+    audit(
+        &txn,
+        audit_log,
+        tenancy,
+        action::UPDATED,
+        &webhook,
+        actor,
+        ip,
+    )
+    .await?;
     txn.commit().await?;
     Ok(webhook)
 }
 
 pub async fn delete(
     db: &impl TransactionTrait,
+    audit_log: &AuditLog,
     tenancy: &Tenancy,
     id: Uuid,
     actor: Actor,
@@ -244,7 +267,16 @@ pub async fn delete(
         .filter(webhook::Entity::one_in_tenancy(tenancy, id))
         .exec(&txn)
         .await?;
-    audit(&txn, tenancy, action::DELETED, &webhook, actor, ip).await?;
+    audit(
+        &txn,
+        audit_log,
+        tenancy,
+        action::DELETED,
+        &webhook,
+        actor,
+        ip,
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }

@@ -13,7 +13,7 @@ use crate::{
     model::BusinessHours,
     ssr::{
         entities::organization,
-        services::audit::{self, Actor, NewAuditEvent},
+        services::audit::{Actor, AuditLog, NewAuditEvent},
     },
 };
 
@@ -36,6 +36,7 @@ pub async fn business_hours(
 /// Sets (or, with `None`, clears) the business hours, audited.
 pub async fn set_business_hours(
     db: &DatabaseConnection,
+    audit_log: &AuditLog,
     org_id: Uuid,
     hours: Option<BusinessHours>,
     actor: Actor,
@@ -58,19 +59,20 @@ pub async fn set_business_hours(
     })
     .exec(&txn)
     .await?;
-    audit::record(
-        &txn,
-        NewAuditEvent {
-            org_id: Some(org_id),
-            scope: None,
-            actor,
-            action: CHANGED,
-            target: Some(("organization", org_id.to_string())),
-            data: json!({ "businessHours": value }),
-            ip,
-        },
-    )
-    .await?;
+    audit_log
+        .record(
+            &txn,
+            NewAuditEvent {
+                org_id: Some(org_id),
+                scope: None,
+                actor,
+                action: CHANGED,
+                target: Some(("organization", org_id.to_string())),
+                data: json!({ "businessHours": value }),
+                ip,
+            },
+        )
+        .await?;
     txn.commit().await?;
     Ok(())
 }

@@ -21,7 +21,7 @@ pub use hours::time_zones;
 pub use rules::{LOOKBACK_DAYS, ROTATE_LIVE_DAYS, ROTATE_TEST_DAYS, SPIKE_MIN_FAILED};
 pub use store::{SignalError, action, dismiss, list_for_key, list_for_org, open_kinds};
 
-use crate::model::SignalEvidence;
+use crate::{model::SignalEvidence, ssr::services::audit::AuditLog};
 
 /// What a rule found about one key.
 #[derive(Debug, Clone)]
@@ -52,6 +52,7 @@ const OVERLAP: TimeDelta = TimeDelta::minutes(10);
 /// every working key as of `now`.
 pub async fn detect(
     db: &DatabaseConnection,
+    audit_log: &AuditLog,
     now: DateTime<Utc>,
     since: DateTime<Utc>,
 ) -> Result<Detection, DbErr> {
@@ -61,8 +62,8 @@ pub async fn detect(
     events.extend(rules::presented_after_end(db, since).await?);
     events.extend(rules::denied_scopes(db, since).await?);
     let states = rules::states(db, now).await?;
-    let mut detection = store::apply(db, &events, now).await?;
-    let from_states = store::apply(db, &states, now).await?;
+    let mut detection = store::apply(db, audit_log, &events, now).await?;
+    let from_states = store::apply(db, audit_log, &states, now).await?;
     detection.opened += from_states.opened;
     detection.reopened += from_states.reopened;
     detection.updated += from_states.updated;
@@ -70,12 +71,15 @@ pub async fn detect(
     Ok(detection)
 }
 
-/// Runs [`detect`] every `every` until [`Detector::stop`]. The first pass looks back
-/// the full 30 days; each later one from shortly before the previous.
-pub fn spawn_detector(db: DatabaseConnection, every: Duration) -> Detector {
+/// Runs [`detect`] every `every` (the first time after one period) until
+/// [`Detector::stop`]. The first pass looks back the full 30 days; each later one from
+/// shortly before the previous.
+pub fn spawn_detector(db: DatabaseConnection, audit_log: AuditLog, every: Duration) -> Detector {
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
     let task = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
+        // The first pass after one period, not at once: a server starting is busy
+        // enough, and tests that run the passes themselves are not raced.
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut since = Utc::now() - TimeDelta::days(LOOKBACK_DAYS);
         loop {
@@ -84,7 +88,7 @@ pub fn spawn_detector(db: DatabaseConnection, every: Duration) -> Detector {
                 _ = stopped.changed() => return,
             }
             let now = Utc::now();
-            match detect(&db, now, since).await {
+            match detect(&db, &audit_log, now, since).await {
                 Ok(detection) => {
                     since = now - OVERLAP;
                     metrics::counter!("keyward_signals_opened_total")

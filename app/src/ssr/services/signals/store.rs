@@ -23,7 +23,7 @@ use crate::{
         entities::{api_key, api_key_signal, user},
         services::{
             FastMap, FastSet,
-            audit::{self, Actor, AuditScope, NewAuditEvent},
+            audit::{Actor, AuditLog, AuditScope, NewAuditEvent},
             pagination::{PageRequest, fetch_page},
         },
     },
@@ -82,6 +82,7 @@ fn signal_key(row: &api_key_signal::Model) -> SignalKey {
 
 pub(super) async fn apply(
     db: &DatabaseConnection,
+    audit_log: &AuditLog,
     found: &[Finding],
     now: DateTime<Utc>,
 ) -> Result<Detection, DbErr> {
@@ -108,7 +109,7 @@ pub(super) async fn apply(
         let kind = finding.evidence.kind();
         match existing.get(&(finding.key_id, kind, finding.subject.clone())) {
             None => {
-                if open(db, key, finding, evidence, now).await? {
+                if open(db, audit_log, key, finding, evidence, now).await? {
                     detection.opened += 1;
                 }
             }
@@ -132,12 +133,12 @@ pub(super) async fn apply(
                     let newer = row
                         .dismissed_at
                         .is_some_and(|dismissed| finding.evidence_at > dismissed);
-                    if newer && reopen(db, key, row, finding, evidence, now).await? {
+                    if newer && reopen(db, audit_log, key, row, finding, evidence, now).await? {
                         detection.reopened += 1;
                     }
                 }
                 SignalStatus::Resolved => {
-                    if reopen(db, key, row, finding, evidence, now).await? {
+                    if reopen(db, audit_log, key, row, finding, evidence, now).await? {
                         detection.reopened += 1;
                     }
                 }
@@ -174,6 +175,7 @@ fn signal_event(
 /// Opens a new signal; `false` when another detector opened it first.
 async fn open(
     db: &DatabaseConnection,
+    audit_log: &AuditLog,
     key: &api_key::Model,
     finding: &Finding,
     evidence: Value,
@@ -207,7 +209,9 @@ async fn open(
     .exec_without_returning(&txn)
     .await?;
     if inserted == 1 {
-        audit::record(&txn, signal_event(key, id, finding, evidence, false)).await?;
+        audit_log
+            .record(&txn, signal_event(key, id, finding, evidence, false))
+            .await?;
     }
     txn.commit().await?;
     Ok(inserted == 1)
@@ -216,6 +220,7 @@ async fn open(
 /// Reopens a dismissed or resolved signal, if it is still as it was read.
 async fn reopen(
     db: &DatabaseConnection,
+    audit_log: &AuditLog,
     key: &api_key::Model,
     row: &api_key_signal::Model,
     finding: &Finding,
@@ -251,7 +256,9 @@ async fn reopen(
         .await?;
     let done = reopened.rows_affected == 1;
     if done {
-        audit::record(&txn, signal_event(key, row.id, finding, evidence, true)).await?;
+        audit_log
+            .record(&txn, signal_event(key, row.id, finding, evidence, true))
+            .await?;
     }
     txn.commit().await?;
     Ok(done)
@@ -300,6 +307,7 @@ pub(super) async fn resolve_gone_states(
 /// evidence newer than now.
 pub async fn dismiss(
     db: &DatabaseConnection,
+    audit_log: &AuditLog,
     org_id: Uuid,
     signal_id: Uuid,
     user_id: Uuid,
@@ -330,23 +338,24 @@ pub async fn dismiss(
         .one(&txn)
         .await?
         .ok_or(SignalError::NotFound)?;
-    audit::record(
-        &txn,
-        NewAuditEvent {
-            org_id: Some(org_id),
-            scope: Some(AuditScope::new(key.workspace_id, key.mode)),
-            actor,
-            action: action::SIGNAL_DISMISSED,
-            target: Some(("api_key", key.id.to_string())),
-            data: json!({
-                "signalId": row.id,
-                "kind": row.kind.as_str(),
-                "name": key.name,
-            }),
-            ip,
-        },
-    )
-    .await?;
+    audit_log
+        .record(
+            &txn,
+            NewAuditEvent {
+                org_id: Some(org_id),
+                scope: Some(AuditScope::new(key.workspace_id, key.mode)),
+                actor,
+                action: action::SIGNAL_DISMISSED,
+                target: Some(("api_key", key.id.to_string())),
+                data: json!({
+                    "signalId": row.id,
+                    "kind": row.kind.as_str(),
+                    "name": key.name,
+                }),
+                ip,
+            },
+        )
+        .await?;
     txn.commit().await?;
     Ok(())
 }

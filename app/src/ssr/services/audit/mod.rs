@@ -1,11 +1,16 @@
-//! Writing audit events. The table is append-only (the database enforces it);
-//! callers must never put a secret, or a hash of one, into `data`.
+//! Writing and reading audit events. The table is append-only (the database enforces
+//! it) and each organization's events form a hash chain (`chain.rs`, checked by
+//! `verify.rs`); callers must never put a secret, or a hash of one, into `data`.
+
+mod chain;
+mod verify;
+
+pub use chain::{AuditLog, SYSTEM_CHAIN};
+pub use verify::{ChainBreak, ChainReport};
 
 use std::net::IpAddr;
 
-use chrono::Utc;
 use sea_orm::{
-    ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
     sea_query::{Expr, Func},
@@ -75,37 +80,6 @@ pub struct NewAuditEvent {
     pub target: Option<(&'static str, String)>,
     pub data: Value,
     pub ip: Option<IpAddr>,
-}
-
-pub async fn record(db: &impl ConnectionTrait, event: NewAuditEvent) -> Result<(), DbErr> {
-    let (actor_kind, actor_id, actor_label) = match event.actor {
-        Actor::User { id, email } => ("user", Some(id), Some(email)),
-        Actor::ApiKey { id, name } => ("api_key", Some(id), Some(name)),
-        Actor::System { label } => ("system", None, Some(label.to_owned())),
-    };
-    let (target_kind, target_id) = match event.target {
-        Some((kind, id)) => (Some(kind.to_owned()), Some(id)),
-        None => (None, None),
-    };
-    audit_event::Entity::insert(audit_event::ActiveModel {
-        // Time-ordered ids: the log pages by id, newest first.
-        id: Set(Uuid::now_v7()),
-        org_id: Set(event.org_id),
-        workspace_id: Set(event.scope.map(|scope| scope.workspace_id)),
-        mode: Set(event.scope.map(|scope| scope.mode)),
-        actor_kind: Set(actor_kind.to_owned()),
-        actor_id: Set(actor_id),
-        actor_label: Set(actor_label),
-        action: Set(event.action.to_owned()),
-        target_kind: Set(target_kind),
-        target_id: Set(target_id),
-        data: Set(event.data),
-        ip: Set(event.ip.map(|ip| ip.to_string())),
-        created_at: Set(Utc::now()),
-    })
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
 }
 
 /// Narrows the log; every field left `None` matches everything.
