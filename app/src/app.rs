@@ -10,6 +10,7 @@ use crate::pages::{
     login::LoginPage,
     not_found::NotFound,
     settings::{
+        alerts::AlertsPage,
         api_keys::{ApiKeysPage, KeyDetailsPage},
         audit_log::AuditLogPage,
         billing::BillingPage,
@@ -58,6 +59,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/api-keys") view=ApiKeysPage/>
                     <Route path=path!("/api-keys/:id") view=KeyDetailsPage/>
                     <Route path=path!("/signals") view=SignalsPage/>
+                    <Route path=path!("/alerts") view=AlertsPage/>
                     <Route path=path!("/members") view=MembersPage/>
                     <Route path=path!("/audit-log") view=AuditLogPage/>
                     <Route path=path!("/workspaces") view=WorkspacesPage/>

@@ -5,7 +5,7 @@ import { cli, expect, signIn, test, waitForHydration } from './fixtures';
 // contrast, landmarks, ARIA), and for horizontal overflow at 1280 px and at 360 px: of
 // the page, and of every table (a table that scrolls sideways hides its last columns).
 const EVERY_SCOPE = 'clients:read,clients:write,envelopes:read,envelopes:write,verifications:read,verifications:write,webhooks:write,audit:read';
-const PAGES = ['/settings/api-keys', '/settings/signals', '/settings/members', '/settings/workspaces', '/settings/audit-log', '/settings/billing'];
+const PAGES = ['/settings/api-keys', '/settings/signals', '/settings/alerts', '/settings/members', '/settings/workspaces', '/settings/audit-log', '/settings/billing'];
 
 async function violations(page: import('@playwright/test').Page, where: string): Promise<string[]> {
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();

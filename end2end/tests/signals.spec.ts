@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { cli, createOrganization, expect, signIn, test, waitForHydration } from './fixtures';
 
 // An organization of its own: the shared Owner's sign-ins are throttled like anyone's.
@@ -79,4 +80,40 @@ test('business hours are chosen from the server\'s zones and kept', async ({ pag
   await expect(form.getByLabel('Time zone')).toHaveValue('Europe/Berlin');
   await expect(form.getByLabel('Sat')).toBeChecked();
   await expect(form.getByLabel('Sun')).not.toBeChecked();
+});
+
+/** Moves a key's creation back in time, as if it had been issued `days` ago. */
+function age(keyId: string, days: number) {
+  const sql = `UPDATE api_keys SET created_at = created_at - interval '${days} days' WHERE id = '${keyId}'`;
+  const result = spawnSync('psql', [process.env.DATABASE_URL ?? '', '-qc', sql], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`psql failed: ${result.stderr}`);
+}
+
+test('a key that used only clients:read for 30 days is narrowed in one click through Edit', async ({ page }) => {
+  const created: Created = JSON.parse(
+    cli(['keys', 'create', '--org', slug, '--name', 'Broad key', '--mode', 'test', '--scopes', '*']),
+  );
+  const used = await page.request.get('/v1/clients', { headers: { Authorization: `Bearer ${created.secret}` } });
+  expect(used.status()).toBe(200);
+  age(created.id, 40);
+
+  await signIn(page, EMAIL, PASSWORD);
+  await expect(page).toHaveURL(/\/settings\/api-keys$/);
+  await page.goto(`/settings/api-keys/${created.id}`);
+  // The footprint is written with the usage, every few seconds.
+  const offer = page.getByTestId('narrow-offer');
+  await expect(async () => {
+    await page.reload();
+    await expect(offer).toContainText('This key used only clients:read in 30 days', { timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+  await waitForHydration(page);
+  await offer.getByRole('button', { name: 'Narrow scopes…' }).click();
+  const edit = page.getByRole('dialog');
+  await expect(edit.getByLabel('All scopes (*)')).not.toBeChecked();
+  await expect(edit.getByLabel('Clients: read')).toBeChecked();
+  await edit.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+  await expect(page.getByTestId('key-config')).toContainText('clients:read');
+  await expect(page.getByTestId('key-config')).not.toContainText('All scopes');
+  expect((await page.request.get('/v1/audit', { headers: { Authorization: `Bearer ${created.secret}` } })).status()).toBe(403);
 });

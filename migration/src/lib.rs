@@ -19,6 +19,7 @@ mod m20261130_000011_create_request_log;
 mod m20261130_000012_create_key_footprint;
 mod m20261130_000013_create_key_signals;
 mod m20261130_000014_chain_audit_events;
+mod m20261130_000015_create_alerts;
 mod sql;
 
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000012_create_key_footprint::Migration),
             Box::new(m20261130_000013_create_key_signals::Migration),
             Box::new(m20261130_000014_chain_audit_events::Migration),
+            Box::new(m20261130_000015_create_alerts::Migration),
         ]
     }
 }

@@ -15,7 +15,12 @@ use app::{
         mail::{MailError, Mailer},
         rate_limit::ApiRateLimiter,
         services::{
-            accounts, audit::AuditLog, request_log::RequestLogLimits, signals, usage::UsageMeter,
+            accounts,
+            alerts::{self, Deliverer, Sender as AlertSender},
+            audit::AuditLog,
+            request_log::RequestLogLimits,
+            signals,
+            usage::UsageMeter,
         },
         setup_gate::SetupGate,
         state::{AppState, KeySettings, SharedState},
@@ -71,6 +76,8 @@ pub enum StartupError {
     Mail(#[from] MailError),
     #[error("cannot read the built bundle: {0}")]
     Bundle(#[source] std::io::Error),
+    #[error("cannot build the alert sender: {0}")]
+    Alerts(String),
 }
 
 pub struct Application {
@@ -82,6 +89,8 @@ pub struct Application {
     usage: UsageMeter,
     usage_flush_interval: Duration,
     signal_scan_interval: Duration,
+    deliverer: Deliverer,
+    alert_delivery_interval: Duration,
     audit: AuditLog,
     request_log: RequestLogLimits,
     verified_keys: VerifiedKeys,
@@ -226,6 +235,13 @@ impl Application {
                 "audit chains started over the existing events"
             );
         }
+        let alert_sender = AlertSender::new(config.alerts_allow_private_targets)
+            .map_err(|err| StartupError::Alerts(err.to_string()))?;
+        let deliverer = Deliverer {
+            db: db.clone(),
+            hasher: hasher.clone(),
+            sender: alert_sender.clone(),
+        };
         let keys = Arc::new(KeySettings {
             brand: config.key_prefix.clone(),
             hasher,
@@ -262,6 +278,7 @@ impl Application {
             request_log: config.request_log,
             invalidator: verified_keys.invalidator(),
             audit: audit.clone(),
+            alert_sender,
             verified_keys: verified_keys.clone(),
             rate_limits: rate_limits.clone(),
             mailer,
@@ -288,6 +305,8 @@ impl Application {
             usage,
             usage_flush_interval: config.usage_flush_interval,
             signal_scan_interval: config.signal_scan_interval,
+            deliverer,
+            alert_delivery_interval: config.alert_delivery_interval,
             audit,
             request_log: config.request_log,
             verified_keys,
@@ -344,6 +363,8 @@ impl Application {
         let flusher =
             self.usage
                 .spawn_flusher(self.db.clone(), self.usage_flush_interval, self.request_log);
+        let delivering =
+            alerts::spawn_deliverer(self.deliverer.clone(), self.alert_delivery_interval);
         let detector = signals::spawn_detector(
             self.db.clone(),
             self.audit.clone(),
@@ -357,6 +378,7 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await;
         detector.stop().await;
+        delivering.stop().await;
         flusher.stop().await;
         self.background.close();
         if tokio::time::timeout(BACKGROUND_WRITES_GRACE, self.background.wait())

@@ -1,6 +1,7 @@
 //! Types shared by the WASM UI and the server: the contract of the server functions.
 
 mod account;
+mod alerts;
 mod api_key;
 mod audit_log;
 mod billing;
@@ -19,6 +20,10 @@ mod vocabulary;
 mod workspaces;
 
 pub use account::{LoginOutcome, OrgSummary, SetupOutcome, SignedInUser};
+pub use alerts::{
+    AlertDestinationRow, AlertKind, AlertsOverview, CreatedDestination, DeliveryRow,
+    DeliveryStatus, NewDestination,
+};
 pub use api_key::{ApiKeySummary, KeyStatus};
 pub use audit_log::{
     ActorOption, ActorRef, AuditEntry, AuditFilterChoices, AuditListing, AuditQuery, ChainStatus,

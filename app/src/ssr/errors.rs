@@ -10,7 +10,7 @@ use crate::{
         auth::{password::PasswordError, session::SessionError},
         db,
         services::{
-            authentication::AuthenticationError, billing::BillingError,
+            alerts::AlertError, authentication::AuthenticationError, billing::BillingError,
             invitations::InvitationError, keys::KeyError, members::MemberError,
             signals::SignalError, workspaces::WorkspaceError,
         },
@@ -160,6 +160,21 @@ impl From<SignalError> for AppError {
             SignalError::NotOpen => AppError::Conflict(err.to_string()),
             SignalError::Invalid(message) => AppError::Invalid(message),
             SignalError::Database(err) => err.into(),
+        }
+    }
+}
+
+impl From<AlertError> for AppError {
+    fn from(err: AlertError) -> Self {
+        match err {
+            AlertError::Invalid(message) => AppError::Invalid(message),
+            AlertError::TooMany => AppError::Conflict(err.to_string()),
+            AlertError::NotFound => AppError::NotFound,
+            AlertError::Randomness => {
+                tracing::error!("the random number generator failed");
+                AppError::Internal
+            }
+            AlertError::Database(err) => err.into(),
         }
     }
 }

@@ -11,7 +11,10 @@ use super::{
     keys::hash::KeyHasher,
     mail::Mailer,
     rate_limit::ApiRateLimiter,
-    services::{audit::AuditLog, request_log::RequestLogLimits, usage::UsageMeter},
+    services::{
+        alerts::Sender as AlertSender, audit::AuditLog, request_log::RequestLogLimits,
+        usage::UsageMeter,
+    },
     setup_gate::SetupGate,
 };
 
@@ -53,6 +56,8 @@ pub struct SharedState {
     pub invalidator: Invalidator,
     /// Handed to every service that writes audit events (the chain key).
     pub audit: AuditLog,
+    /// Checks alert destinations' URLs as the deliveries will be sent.
+    pub alert_sender: AlertSender,
     /// `/v1` quotas in force (Billing shows these, not the compiled-in defaults).
     pub rate_limits: Arc<ApiRateLimiter>,
     /// Set when `KEYWARD_SMTP_URL` is: invitation links are then e-mailed, never shown.

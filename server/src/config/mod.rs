@@ -60,6 +60,11 @@ pub struct Config {
     pub request_log: RequestLogLimits,
     /// How often the background detector looks for suspicious-activity signals.
     pub signal_scan_interval: Duration,
+    /// How often the alert worker sends what is due.
+    pub alert_delivery_interval: Duration,
+    /// Test-only: alerts may go to loopback and private addresses over plain http.
+    /// Refused when `KEYWARD_ENV=production`.
+    pub alerts_allow_private_targets: bool,
     pub key_cache: CacheSizes,
     /// Where `/metrics` is served (Prometheus text); `None`: not at all.
     pub metrics_addr: Option<SocketAddr>,
@@ -210,6 +215,30 @@ impl Config {
                 "must be 1 to 3600 seconds",
             ));
         }
+        let alert_delivery_ms: u64 = parse_number(&lookup, "KEYWARD_ALERT_DELIVERY_MS", 1_000)?;
+        if !(50..=3_600_000).contains(&alert_delivery_ms) {
+            return Err(invalid(
+                "KEYWARD_ALERT_DELIVERY_MS",
+                "must be 50 to 3600000 milliseconds",
+            ));
+        }
+        let alerts_allow_private_targets =
+            match lookup("KEYWARD_ALERTS_ALLOW_PRIVATE_TARGETS").as_deref() {
+                None | Some("false") => false,
+                Some("true") if environment == Environment::Production => {
+                    return Err(invalid(
+                        "KEYWARD_ALERTS_ALLOW_PRIVATE_TARGETS",
+                        "is for tests only and refused when KEYWARD_ENV=production",
+                    ));
+                }
+                Some("true") => true,
+                Some(_) => {
+                    return Err(invalid(
+                        "KEYWARD_ALERTS_ALLOW_PRIVATE_TARGETS",
+                        "must be true or false",
+                    ));
+                }
+            };
         let key_cache = CacheSizes {
             known: parse_number(
                 &lookup,
@@ -267,6 +296,8 @@ impl Config {
             usage_flush_interval: Duration::from_millis(usage_flush_ms),
             request_log,
             signal_scan_interval: Duration::from_secs(signal_scan_secs),
+            alert_delivery_interval: Duration::from_millis(alert_delivery_ms),
+            alerts_allow_private_targets,
             key_cache,
             metrics_addr,
             rate_limits,

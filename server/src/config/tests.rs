@@ -213,3 +213,36 @@ fn the_request_log_keeps_30_days_and_10000_rows_per_key_by_default_within_bounds
         (7, 500)
     );
 }
+
+#[test]
+fn alerts_to_private_targets_are_for_tests_and_refused_in_production() {
+    assert!(!config_from(&[PEPPER]).unwrap().alerts_allow_private_targets);
+    let allowed = config_from(&[PEPPER, ("KEYWARD_ALERTS_ALLOW_PRIVATE_TARGETS", "true")]).unwrap();
+    assert!(allowed.alerts_allow_private_targets);
+    let production = config_from(&[
+        ("KEYWARD_ENV", "production"),
+        ("KEYWARD_PUBLIC_URL", "https://k.example.com"),
+        PEPPER,
+        ("KEYWARD_ALERTS_ALLOW_PRIVATE_TARGETS", "true"),
+    ]);
+    assert!(
+        matches!(
+            production,
+            Err(ConfigError::Invalid {
+                name: "KEYWARD_ALERTS_ALLOW_PRIVATE_TARGETS",
+                ..
+            })
+        ),
+        "{production:?}"
+    );
+    for (name, value) in [
+        ("KEYWARD_ALERTS_ALLOW_PRIVATE_TARGETS", "yes"),
+        ("KEYWARD_ALERT_DELIVERY_MS", "10"),
+    ] {
+        let err = config_from(&[PEPPER, (name, value)]).unwrap_err();
+        assert!(
+            matches!(err, ConfigError::Invalid { name: named, .. } if named == name),
+            "{name}={value}: {err}"
+        );
+    }
+}

@@ -144,6 +144,9 @@ pub fn base_settings(database_url: &str, data_dir: &std::path::Path) -> HashMap<
         ("DATABASE_URL", database_url.to_owned()),
         ("KEYWARD_KEY_PEPPER", PEPPER.to_owned()),
         ("KEYWARD_DATA_DIR", data_dir.display().to_string()),
+        // The alert worker stays idle unless a test asks for it (tests that compare
+        // every row before and after a call must not see it at work in between).
+        ("KEYWARD_ALERT_DELIVERY_MS", "3600000".to_owned()),
         (
             "LEPTOS_SITE_ROOT",
             data_dir.join("site").display().to_string(),

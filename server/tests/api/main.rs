@@ -7,6 +7,7 @@ mod helpers;
 mod smtp_sink;
 mod snapshot;
 
+mod alerts;
 mod audit_chain;
 mod audit_log;
 mod bad_input;

@@ -45,10 +45,13 @@ enum Action {
     RenameWorkspace,
     DismissSignal,
     SaveBusinessHours,
+    AddAlertDestination,
+    RemoveAlertDestination,
+    SendTestAlert,
 }
 
 impl Action {
-    const ALL: [Action; 13] = [
+    const ALL: [Action; 16] = [
         Action::CreateKey,
         Action::EditKey,
         Action::RollKey,
@@ -62,6 +65,9 @@ impl Action {
         Action::RenameWorkspace,
         Action::DismissSignal,
         Action::SaveBusinessHours,
+        Action::AddAlertDestination,
+        Action::RemoveAlertDestination,
+        Action::SendTestAlert,
     ];
 
     /// The rule under test: Owners and Admins manage keys, members and workspaces;
@@ -89,6 +95,9 @@ impl Action {
             Action::RenameWorkspace => "/api/rename_workspace",
             Action::DismissSignal => "/api/dismiss_signal",
             Action::SaveBusinessHours => "/api/save_business_hours",
+            Action::AddAlertDestination => "/api/add_alert_destination",
+            Action::RemoveAlertDestination => "/api/remove_alert_destination",
+            Action::SendTestAlert => "/api/send_test_alert",
         }
     }
 }
@@ -218,6 +227,13 @@ impl<'app> Organization<'app> {
                     plant_signal(&self.app.db, org_id, key).await.to_string(),
                 )])
             }
+            Action::AddAlertDestination => Body::Json(json!({ "new": {
+                "url": format!("https://hooks.example.com/cell-{cell}"), "events": ["signal.opened"],
+            }})),
+            Action::RemoveAlertDestination | Action::SendTestAlert => Body::Form(vec![(
+                "id",
+                plant_destination(&self.app.db, org_id).await.to_string(),
+            )]),
             Action::SaveBusinessHours => Body::Json(json!({ "hours": {
                 "time_zone": "Europe/Berlin", "days": [1, 2, 3, 4, 5],
                 "start_hour": cell % 12, "end_hour": 18,
@@ -311,6 +327,27 @@ async fn exactly_owners_and_admins_change_things_and_only_owners_switch_plans() 
     );
 }
 
+/// An alert destination of the organization (an https endpoint wanting signals).
+async fn plant_destination(db: &sea_orm::DatabaseConnection, org_id: Uuid) -> Uuid {
+    let id = Uuid::now_v7();
+    app::ssr::entities::alert_destination::Entity::insert(
+        app::ssr::entities::alert_destination::ActiveModel {
+            id: Set(id),
+            org_id: Set(org_id),
+            url: Set(format!("https://hooks.example.com/{id}")),
+            events: Set(json!(["signal.opened"])),
+            secret_salt: Set(vec![7; 32]),
+            pepper_version: Set(1),
+            created_by: Set(None),
+            created_at: Set(chrono::Utc::now()),
+        },
+    )
+    .exec_without_returning(db)
+    .await
+    .expect("destination planted");
+    id
+}
+
 /// An open signal on `key`, as the detector would open it.
 async fn plant_signal(db: &sea_orm::DatabaseConnection, org_id: Uuid, key: Uuid) -> Uuid {
     let now = chrono::Utc::now();
@@ -342,7 +379,7 @@ async fn plant_signal(db: &sea_orm::DatabaseConnection, org_id: Uuid, key: Uuid)
 }
 
 /// The changes that name an existing object by its id.
-const NAMING_AN_OBJECT: [Action; 8] = [
+const NAMING_AN_OBJECT: [Action; 10] = [
     Action::EditKey,
     Action::RollKey,
     Action::RevokeKey,
@@ -351,6 +388,8 @@ const NAMING_AN_OBJECT: [Action; 8] = [
     Action::RevokeInvitation,
     Action::RenameWorkspace,
     Action::DismissSignal,
+    Action::RemoveAlertDestination,
+    Action::SendTestAlert,
 ];
 
 #[tokio::test]
@@ -459,7 +498,7 @@ async fn every_state_changing_server_function_is_in_the_matrix_or_named_as_open_
 }
 
 /// Server functions that only read (every role reads; checked per page elsewhere).
-const READ_ONLY: [&str; 18] = [
+const READ_ONLY: [&str; 19] = [
     "/api/current_user",
     "/api/preview_invitation",
     "/api/keys_overview",
@@ -472,6 +511,7 @@ const READ_ONLY: [&str; 18] = [
     "/api/key_signals",
     "/api/org_signals",
     "/api/business_hours",
+    "/api/alerts_overview",
     "/api/audit_filter_choices",
     "/api/audit_listing",
     "/api/audit_chain_status",

@@ -1,6 +1,7 @@
 //! Settings ▸ API Keys · Members · Workspaces · Audit Log · Billing, inside the
 //! signed-in shell.
 
+pub mod alerts;
 pub mod api_keys;
 pub mod audit_log;
 pub mod billing;

@@ -131,6 +131,7 @@ fn SignedInLayout(user: SignedInUser) -> impl IntoView {
                     <p class="sidebar-title">"Settings"</p>
                     <A href="/settings/api-keys">"API Keys"</A>
                     <A href="/settings/signals">"Signals"</A>
+                    <A href="/settings/alerts">"Alerts"</A>
                     <A href="/settings/members">"Members"</A>
                     <A href="/settings/workspaces">"Workspaces"</A>
                     <A href="/settings/audit-log">"Audit Log"</A>

@@ -1,5 +1,7 @@
 //! One sea-orm entity per table (the schema itself lives in the `migration` crate).
 
+pub mod alert_delivery;
+pub mod alert_destination;
 pub mod api_key;
 pub mod api_key_address;
 pub mod api_key_scope_use;

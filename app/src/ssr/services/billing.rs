@@ -12,12 +12,13 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
+    alerts,
     audit::{Actor, AuditLog, NewAuditEvent},
     usage_report,
 };
 use crate::ssr::key_cache::feed::Invalidator;
 use crate::{
-    model::{Mode, Plan, UsageCounts},
+    model::{AlertKind, Mode, Plan, UsageCounts},
     ssr::entities::organization,
 };
 
@@ -99,6 +100,13 @@ pub async fn change_plan(
             },
         )
         .await?;
+    alerts::enqueue(
+        &txn,
+        org_id,
+        AlertKind::PlanChanged,
+        json!({ "from": current.plan.as_str(), "to": plan.as_str() }),
+    )
+    .await?;
     invalidator.commit(txn, Some(org_id)).await?;
     Ok(current.plan)
 }

@@ -2,6 +2,7 @@
 //! and the `/v1` handlers all call these.
 
 pub mod accounts;
+pub mod alerts;
 pub mod audit;
 pub mod authentication;
 pub mod billing;

@@ -18,9 +18,10 @@ use super::{
 };
 use crate::ssr::key_cache::feed::Invalidator;
 use crate::{
-    model::{ApiKeySummary, KeyStatus, Scope},
+    model::{AlertKind, ApiKeySummary, KeyStatus, Scope},
     ssr::{
         entities::api_key,
+        services::alerts,
         services::audit::{Actor, AuditLog, AuditScope, NewAuditEvent},
     },
 };
@@ -181,8 +182,20 @@ pub async fn revoke_key(
             },
         )
         .await?;
+    alerts::enqueue(
+        &txn,
+        key.org_id,
+        AlertKind::KeyRevoked,
+        revoked_alert(&key, reason.as_deref()),
+    )
+    .await?;
     invalidator.commit(txn, Some(key.org_id)).await?;
     Ok(summary(&key, now))
+}
+
+/// The data of a `key.revoked` alert.
+fn revoked_alert(key: &api_key::Model, reason: Option<&str>) -> Value {
+    json!({ "keyId": key.id, "name": key.name, "mode": key.mode.as_str(), "reason": reason })
 }
 
 /// Why keys were revoked when their member left (their `revoke_reason`).
@@ -236,6 +249,13 @@ pub(crate) async fn revoke_keys_acting_for(
                 },
             )
             .await?;
+        alerts::enqueue(
+            txn,
+            org_id,
+            AlertKind::KeyRevoked,
+            revoked_alert(key, Some(MEMBER_REMOVED_REASON)),
+        )
+        .await?;
     }
     Ok(keys.len())
 }

@@ -10,6 +10,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, 
 use serde_json::json;
 
 use super::{action, revocation, works_at};
+use crate::model::AlertKind;
 use crate::ssr::{
     entities::api_key,
     key_cache::feed::Invalidator,
@@ -17,7 +18,10 @@ use crate::ssr::{
         format,
         hash::{KEY_HASH_BYTES, KeyHasher},
     },
-    services::audit::{Actor, AuditLog, AuditScope, NewAuditEvent},
+    services::{
+        alerts,
+        audit::{Actor, AuditLog, AuditScope, NewAuditEvent},
+    },
 };
 
 /// The `revoke_reason` of a key revoked by a leak report.
@@ -127,6 +131,18 @@ async fn revoke_one(
             data: json!({ "name": key.name, "mode": key.mode.as_str(), "reason": LEAKED_REASON }),
             ip: reporter,
         },
+    )
+    .await?;
+    alerts::enqueue(
+        &txn,
+        key.org_id,
+        AlertKind::KeyLeaked,
+        json!({
+            "keyId": key.id,
+            "name": key.name,
+            "mode": key.mode.as_str(),
+            "reporterIp": reporter.map(|ip| ip.to_string()),
+        }),
     )
     .await?;
     invalidator.commit(txn, Some(key.org_id)).await?;

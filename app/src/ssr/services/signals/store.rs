@@ -18,11 +18,11 @@ use uuid::Uuid;
 
 use super::{Detection, Finding};
 use crate::{
-    model::{Page, SignalEvidence, SignalKind, SignalRow, SignalStatus},
+    model::{AlertKind, Page, RotationReason, SignalEvidence, SignalKind, SignalRow, SignalStatus},
     ssr::{
         entities::{api_key, api_key_signal, user},
         services::{
-            FastMap, FastSet,
+            FastMap, FastSet, alerts,
             audit::{Actor, AuditLog, AuditScope, NewAuditEvent},
             pagination::{PageRequest, fetch_page},
         },
@@ -172,6 +172,45 @@ fn signal_event(
     }
 }
 
+/// Queues the alerts an opened signal raises: `signal.opened`, and `key.expiring` for a
+/// key about to expire.
+async fn alert(
+    txn: &impl ConnectionTrait,
+    key: &api_key::Model,
+    signal_id: Uuid,
+    finding: &Finding,
+    evidence: Value,
+    reopened: bool,
+) -> Result<(), DbErr> {
+    let kind = finding.evidence.kind();
+    alerts::enqueue(
+        txn,
+        key.org_id,
+        AlertKind::SignalOpened,
+        json!({
+            "signalId": signal_id,
+            "keyId": key.id,
+            "keyName": key.name,
+            "kind": kind.as_str(),
+            "summary": finding.evidence.summary(),
+            "evidence": evidence,
+            "reopened": reopened,
+        }),
+    )
+    .await?;
+    if let SignalEvidence::RotationDue(RotationReason::Expiring { expires_at }) = &finding.evidence
+    {
+        alerts::enqueue(
+            txn,
+            key.org_id,
+            AlertKind::KeyExpiring,
+            json!({ "keyId": key.id, "name": key.name, "expiresAt": expires_at }),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Opens a new signal; `false` when another detector opened it first.
 async fn open(
     db: &DatabaseConnection,
@@ -210,8 +249,12 @@ async fn open(
     .await?;
     if inserted == 1 {
         audit_log
-            .record(&txn, signal_event(key, id, finding, evidence, false))
+            .record(
+                &txn,
+                signal_event(key, id, finding, evidence.clone(), false),
+            )
             .await?;
+        alert(&txn, key, id, finding, evidence, false).await?;
     }
     txn.commit().await?;
     Ok(inserted == 1)
@@ -257,8 +300,12 @@ async fn reopen(
     let done = reopened.rows_affected == 1;
     if done {
         audit_log
-            .record(&txn, signal_event(key, row.id, finding, evidence, true))
+            .record(
+                &txn,
+                signal_event(key, row.id, finding, evidence.clone(), true),
+            )
             .await?;
+        alert(&txn, key, row.id, finding, evidence, true).await?;
     }
     txn.commit().await?;
     Ok(done)
