@@ -1,6 +1,6 @@
 //! Alert destinations (an organization's https endpoints and the event kinds each
-//! wants) and the durable delivery queue the delivery worker drains: a row per event and
-//! destination, written in the transaction of the change it reports, claimed by one
+//! wants) and the durable delivery queue the delivery worker drains, for alert
+//! destinations and `/v1` webhooks alike: a row per event and endpoint, written in the transaction of the change it reports, claimed by one
 //! worker at a time (a lease in `next_attempt_at`; `FOR UPDATE SKIP LOCKED` on
 //! PostgreSQL), retried with backoff, and kept with its outcome for the Alerts page.
 
@@ -26,11 +26,18 @@ enum AlertDestinations {
 }
 
 #[derive(DeriveIden)]
-enum AlertDeliveries {
+enum Webhooks {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum Deliveries {
     Table,
     Id,
     OrgId,
     DestinationId,
+    WebhookId,
     EventType,
     Body,
     Status,
@@ -43,8 +50,9 @@ enum AlertDeliveries {
     DeliveredAt,
 }
 
-const DUE: &str = "ix_alert_deliveries_due";
-const BY_DESTINATION: &str = "ix_alert_deliveries_destination";
+const DUE: &str = "ix_deliveries_due";
+const BY_DESTINATION: &str = "ix_deliveries_destination";
+const BY_WEBHOOK: &str = "ix_deliveries_webhook";
 const BY_ORG: &str = "ix_alert_destinations_org";
 
 #[async_trait::async_trait]
@@ -94,42 +102,49 @@ impl MigrationTrait for Migration {
         manager
             .create_table(
                 Table::create()
-                    .table(AlertDeliveries::Table)
-                    .col(pk_uuid(AlertDeliveries::Id))
-                    .col(uuid(AlertDeliveries::OrgId))
-                    .col(uuid(AlertDeliveries::DestinationId))
+                    .table(Deliveries::Table)
+                    .col(pk_uuid(Deliveries::Id))
+                    .col(uuid(Deliveries::OrgId))
+                    .col(uuid_null(Deliveries::DestinationId))
+                    .col(uuid_null(Deliveries::WebhookId))
                     .col(
-                        text(AlertDeliveries::EventType)
+                        text(Deliveries::EventType)
                             .check(Expr::cust("length(event_type) BETWEEN 1 AND 64")),
                     )
-                    .col(text(AlertDeliveries::Body))
+                    .col(text(Deliveries::Body))
                     .col(
-                        text(AlertDeliveries::Status)
+                        text(Deliveries::Status)
                             .check(one_of("status", &["pending", "delivered", "failed"])),
                     )
-                    .col(integer(AlertDeliveries::Attempts))
-                    .col(timestamp_with_time_zone(AlertDeliveries::NextAttemptAt))
-                    .col(timestamp_with_time_zone_null(
-                        AlertDeliveries::LastAttemptAt,
-                    ))
-                    .col(integer_null(AlertDeliveries::LastStatus))
-                    .col(text_null(AlertDeliveries::LastError))
-                    .col(timestamp_with_time_zone(AlertDeliveries::CreatedAt))
-                    .col(timestamp_with_time_zone_null(AlertDeliveries::DeliveredAt))
+                    .col(integer(Deliveries::Attempts))
+                    .col(timestamp_with_time_zone(Deliveries::NextAttemptAt))
+                    .col(timestamp_with_time_zone_null(Deliveries::LastAttemptAt))
+                    .col(integer_null(Deliveries::LastStatus))
+                    .col(text_null(Deliveries::LastError))
+                    .col(timestamp_with_time_zone(Deliveries::CreatedAt))
+                    .col(timestamp_with_time_zone_null(Deliveries::DeliveredAt))
                     .check(Expr::cust(
-                        "attempts >= 0 AND (status = 'delivered') = (delivered_at IS NOT NULL)",
+                        "attempts >= 0 AND (status = 'delivered') = (delivered_at IS NOT NULL) \
+                         AND (destination_id IS NULL) <> (webhook_id IS NULL)",
                     ))
                     .foreign_key(
                         ForeignKey::create()
-                            .name("fk_alert_deliveries_org")
-                            .from(AlertDeliveries::Table, AlertDeliveries::OrgId)
+                            .name("fk_deliveries_org")
+                            .from(Deliveries::Table, Deliveries::OrgId)
                             .to(Organizations::Table, Organizations::Id)
                             .on_delete(ForeignKeyAction::Cascade),
                     )
                     .foreign_key(
                         ForeignKey::create()
-                            .name("fk_alert_deliveries_destination")
-                            .from(AlertDeliveries::Table, AlertDeliveries::DestinationId)
+                            .name("fk_deliveries_webhook")
+                            .from(Deliveries::Table, Deliveries::WebhookId)
+                            .to(Webhooks::Table, Webhooks::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_deliveries_destination")
+                            .from(Deliveries::Table, Deliveries::DestinationId)
                             .to(AlertDestinations::Table, AlertDestinations::Id)
                             .on_delete(ForeignKeyAction::Cascade),
                     )
@@ -140,9 +155,9 @@ impl MigrationTrait for Migration {
             .create_index(
                 Index::create()
                     .name(DUE)
-                    .table(AlertDeliveries::Table)
-                    .col(AlertDeliveries::Status)
-                    .col(AlertDeliveries::NextAttemptAt)
+                    .table(Deliveries::Table)
+                    .col(Deliveries::Status)
+                    .col(Deliveries::NextAttemptAt)
                     .to_owned(),
             )
             .await?;
@@ -150,9 +165,19 @@ impl MigrationTrait for Migration {
             .create_index(
                 Index::create()
                     .name(BY_DESTINATION)
-                    .table(AlertDeliveries::Table)
-                    .col(AlertDeliveries::DestinationId)
-                    .col(AlertDeliveries::Id)
+                    .table(Deliveries::Table)
+                    .col(Deliveries::DestinationId)
+                    .col(Deliveries::Id)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name(BY_WEBHOOK)
+                    .table(Deliveries::Table)
+                    .col(Deliveries::WebhookId)
+                    .col(Deliveries::Id)
                     .to_owned(),
             )
             .await
@@ -160,7 +185,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .drop_table(Table::drop().table(AlertDeliveries::Table).to_owned())
+            .drop_table(Table::drop().table(Deliveries::Table).to_owned())
             .await?;
         manager
             .drop_table(Table::drop().table(AlertDestinations::Table).to_owned())

@@ -90,7 +90,7 @@ pub struct Application {
     usage_flush_interval: Duration,
     signal_scan_interval: Duration,
     deliverer: Deliverer,
-    alert_delivery_interval: Duration,
+    delivery_interval: Duration,
     audit: AuditLog,
     request_log: RequestLogLimits,
     verified_keys: VerifiedKeys,
@@ -306,7 +306,7 @@ impl Application {
             usage_flush_interval: config.usage_flush_interval,
             signal_scan_interval: config.signal_scan_interval,
             deliverer,
-            alert_delivery_interval: config.alert_delivery_interval,
+            delivery_interval: config.delivery_interval,
             audit,
             request_log: config.request_log,
             verified_keys,
@@ -363,8 +363,7 @@ impl Application {
         let flusher =
             self.usage
                 .spawn_flusher(self.db.clone(), self.usage_flush_interval, self.request_log);
-        let delivering =
-            alerts::spawn_deliverer(self.deliverer.clone(), self.alert_delivery_interval);
+        let delivering = alerts::spawn_deliverer(self.deliverer.clone(), self.delivery_interval);
         let detector = signals::spawn_detector(
             self.db.clone(),
             self.audit.clone(),

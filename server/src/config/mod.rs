@@ -61,7 +61,7 @@ pub struct Config {
     /// How often the background detector looks for suspicious-activity signals.
     pub signal_scan_interval: Duration,
     /// How often the alert worker sends what is due.
-    pub alert_delivery_interval: Duration,
+    pub delivery_interval: Duration,
     /// Test-only: alerts may go to loopback and private addresses over plain http.
     /// Refused when `KEYWARD_ENV=production`.
     pub alerts_allow_private_targets: bool,
@@ -215,8 +215,8 @@ impl Config {
                 "must be 1 to 3600 seconds",
             ));
         }
-        let alert_delivery_ms: u64 = parse_number(&lookup, "KEYWARD_ALERT_DELIVERY_MS", 1_000)?;
-        if !(50..=3_600_000).contains(&alert_delivery_ms) {
+        let delivery_ms: u64 = parse_number(&lookup, "KEYWARD_ALERT_DELIVERY_MS", 1_000)?;
+        if !(50..=3_600_000).contains(&delivery_ms) {
             return Err(invalid(
                 "KEYWARD_ALERT_DELIVERY_MS",
                 "must be 50 to 3600000 milliseconds",
@@ -296,7 +296,7 @@ impl Config {
             usage_flush_interval: Duration::from_millis(usage_flush_ms),
             request_log,
             signal_scan_interval: Duration::from_secs(signal_scan_secs),
-            alert_delivery_interval: Duration::from_millis(alert_delivery_ms),
+            delivery_interval: Duration::from_millis(delivery_ms),
             alerts_allow_private_targets,
             key_cache,
             metrics_addr,

@@ -15,7 +15,7 @@ use std::{
 use app::{
     model::{AlertKind, CreatedDestination, DeliveryStatus, Plan},
     ssr::{
-        entities::alert_delivery,
+        entities::delivery,
         services::{
             alerts::{self, Deliverer, Sender},
             audit::Actor,
@@ -133,8 +133,8 @@ fn verify_signature(secret: &str, header: &str, body: &str) -> bool {
     fresh && hex::encode(mac.finalize().into_bytes()) == v1
 }
 
-async fn deliveries(app: &TestApp) -> Vec<alert_delivery::Model> {
-    alert_delivery::Entity::find().all(&app.db).await.unwrap()
+async fn deliveries(app: &TestApp) -> Vec<delivery::Model> {
+    delivery::Entity::find().all(&app.db).await.unwrap()
 }
 
 #[tokio::test]
@@ -398,8 +398,8 @@ async fn a_revoked_key_and_an_opened_signal_queue_alerts_for_the_destinations_th
     )
     .await
     .unwrap();
-    let queued: Vec<(String, String)> = alert_delivery::Entity::find()
-        .filter(alert_delivery::Column::OrgId.eq(ada.org.org_id))
+    let queued: Vec<(String, String)> = delivery::Entity::find()
+        .filter(delivery::Column::OrgId.eq(ada.org.org_id))
         .all(&app.db)
         .await
         .unwrap()
@@ -438,8 +438,8 @@ async fn a_revoked_key_and_an_opened_signal_queue_alerts_for_the_destinations_th
     app::ssr::services::signals::detect(&app.db, &app.audit, now, now - TimeDelta::hours(1))
         .await
         .unwrap();
-    let signal_alerts: Vec<Value> = alert_delivery::Entity::find()
-        .filter(alert_delivery::Column::EventType.eq("signal.opened"))
+    let signal_alerts: Vec<Value> = delivery::Entity::find()
+        .filter(delivery::Column::EventType.eq("signal.opened"))
         .all(&app.db)
         .await
         .unwrap()
@@ -448,4 +448,88 @@ async fn a_revoked_key_and_an_opened_signal_queue_alerts_for_the_destinations_th
         .collect();
     assert_eq!(signal_alerts.len(), 1);
     assert_eq!(signal_alerts[0]["data"]["kind"], "denied_scope");
+}
+
+#[tokio::test]
+async fn a_v1_webhook_receives_the_envelope_events_it_wants_signed_with_its_own_secret() {
+    use app::{
+        model::{Mode, Scope},
+        ssr::entities::webhook,
+    };
+    use reqwest::Method;
+    use sea_orm::sea_query::Expr;
+
+    use crate::v1::{key, owner, send_json};
+
+    let app = app_for_receivers().await;
+    let ada = owner(&app, "ada@example.com").await;
+    let secret = key(&app, &ada, Mode::Live, &[Scope::All]).await;
+    let (_, created) = send_json(
+        &app,
+        Method::POST,
+        "/webhooks",
+        &secret,
+        json!({ "url": "https://hooks.example.com/k", "events": ["envelope.sent"] }),
+    )
+    .await;
+    let signing = created["signingSecret"].as_str().unwrap().to_owned();
+    let id: uuid::Uuid = created["id"].as_str().unwrap().parse().unwrap();
+    let (status, refused) = send_json(
+        &app,
+        Method::POST,
+        "/webhooks",
+        &secret,
+        json!({ "url": "https://169.254.169.254/latest", "events": ["envelope.sent"] }),
+    )
+    .await;
+    assert_eq!(status, 422, "{refused}");
+    // The test's receiver listens on loopback, over http.
+    let (receiver, address) = Receiver::start(0).await;
+    webhook::Entity::update_many()
+        .col_expr(
+            webhook::Column::Url,
+            Expr::value(format!("http://{address}/hook")),
+        )
+        .filter(webhook::Column::Id.eq(id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+
+    let (_, client) = send_json(
+        &app,
+        Method::POST,
+        "/clients",
+        &secret,
+        json!({ "name": "Acme", "email": "acme@example.com" }),
+    )
+    .await;
+    let (_, envelope) = send_json(
+        &app,
+        Method::POST,
+        "/envelopes",
+        &secret,
+        json!({ "clientId": client["id"], "title": "Contract" }),
+    )
+    .await;
+    let envelope_id = envelope["id"].as_str().unwrap();
+    for action in ["send", "cancel"] {
+        let (status, _) = send_json(
+            &app,
+            Method::POST,
+            &format!("/envelopes/{envelope_id}/{action}"),
+            &secret,
+            json!({}),
+        )
+        .await;
+        assert_eq!(status, 200, "{action}");
+    }
+    deliverer(&app, true).deliver_due(Utc::now()).await.unwrap();
+
+    let seen = receiver.seen();
+    assert_eq!(seen.len(), 1, "envelope.cancelled was not subscribed to");
+    let (signature, body) = &seen[0];
+    assert!(verify_signature(&signing, signature, body));
+    let body: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(body["type"], "envelope.sent");
+    assert_eq!(body["data"]["envelopeId"], envelope_id);
 }

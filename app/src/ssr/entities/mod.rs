@@ -1,6 +1,5 @@
 //! One sea-orm entity per table (the schema itself lives in the `migration` crate).
 
-pub mod alert_delivery;
 pub mod alert_destination;
 pub mod api_key;
 pub mod api_key_address;
@@ -11,6 +10,7 @@ pub mod api_request;
 pub mod audit_chain_head;
 pub mod audit_event;
 pub mod client;
+pub mod delivery;
 pub mod envelope;
 pub mod invitation;
 pub mod key_change;

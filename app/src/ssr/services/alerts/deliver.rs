@@ -17,17 +17,20 @@ use super::{Sender, signing_secret};
 use crate::{
     model::DeliveryStatus,
     ssr::{
-        entities::{alert_delivery, alert_destination},
+        entities::{alert_destination, delivery, webhook},
         keys::hash::KeyHasher,
+        services::resources::webhooks,
     },
 };
 
 /// Seconds to wait after failed attempt 1, 2, …: eight attempts over about a day.
 pub const RETRY_AFTER_SECONDS: [i64; 7] = [60, 300, 900, 3_600, 10_800, 21_600, 43_200];
-/// How long a claimed delivery is reserved for the worker that claimed it.
-const LEASE: TimeDelta = TimeDelta::minutes(2);
-/// Deliveries claimed per pass.
-const BATCH: u64 = 20;
+/// Deliveries claimed per pass; they are sent one after the other.
+const BATCH: u64 = 10;
+/// How long a claimed delivery is reserved for the worker that claimed it: longer than
+/// a whole batch can take (10 attempts of at most 10 s each), so no other worker sends
+/// a row while it still waits its turn in this one.
+const LEASE: TimeDelta = TimeDelta::minutes(5);
 /// At most this much of an error is stored.
 const ERROR_CHARS: usize = 300;
 
@@ -66,39 +69,28 @@ impl Deliverer {
     pub async fn deliver_due(&self, now: DateTime<Utc>) -> Result<DeliveryPass, DbErr> {
         let mut pass = DeliveryPass::default();
         for delivery in claim(&self.db, now).await? {
-            let destination = alert_destination::Entity::find_by_id(delivery.destination_id)
-                .one(&self.db)
-                .await?;
-            let outcome = match &destination {
-                // Removed since it was queued (its deliveries go with it).
-                None => continue,
-                Some(destination) => {
-                    let secret = signing_secret(&self.hasher, destination);
-                    let signed = signature(&secret, Utc::now(), &delivery.body);
-                    self.sender
-                        .send(&destination.url, &delivery.body, &signed)
-                        .await
-                }
+            // Gone (its deliveries went with it) or deactivated since it was queued.
+            let Some((url, secret)) = self.endpoint(&delivery).await? else {
+                continue;
             };
+            let signed = signature(&secret, Utc::now(), &delivery.body);
+            let outcome = self.sender.send(&url, &delivery.body, &signed).await;
             let attempts = delivery.attempts;
-            let update = alert_delivery::Entity::update_many()
-                .col_expr(alert_delivery::Column::LastAttemptAt, Expr::value(now))
-                .filter(alert_delivery::Column::Id.eq(delivery.id));
+            let update = delivery::Entity::update_many()
+                .col_expr(delivery::Column::LastAttemptAt, Expr::value(now))
+                .filter(delivery::Column::Id.eq(delivery.id));
             let update = match outcome {
                 Ok(status) => {
                     pass.delivered += 1;
                     update
                         .col_expr(
-                            alert_delivery::Column::Status,
+                            delivery::Column::Status,
                             Expr::value(DeliveryStatus::Delivered),
                         )
-                        .col_expr(alert_delivery::Column::DeliveredAt, Expr::value(Utc::now()))
+                        .col_expr(delivery::Column::DeliveredAt, Expr::value(Utc::now()))
+                        .col_expr(delivery::Column::LastStatus, Expr::value(i32::from(status)))
                         .col_expr(
-                            alert_delivery::Column::LastStatus,
-                            Expr::value(i32::from(status)),
-                        )
-                        .col_expr(
-                            alert_delivery::Column::LastError,
+                            delivery::Column::LastError,
                             Expr::value(Option::<String>::None),
                         )
                 }
@@ -109,22 +101,22 @@ impl Deliverer {
                     let error: String = err.to_string().chars().take(ERROR_CHARS).collect();
                     let update = update
                         .col_expr(
-                            alert_delivery::Column::LastStatus,
+                            delivery::Column::LastStatus,
                             Expr::value(err.status().map(i32::from)),
                         )
-                        .col_expr(alert_delivery::Column::LastError, Expr::value(error));
+                        .col_expr(delivery::Column::LastError, Expr::value(error));
                     match retry {
                         Some(seconds) => {
                             pass.retrying += 1;
                             update.col_expr(
-                                alert_delivery::Column::NextAttemptAt,
+                                delivery::Column::NextAttemptAt,
                                 Expr::value(now + TimeDelta::seconds(*seconds)),
                             )
                         }
                         None => {
                             pass.failed += 1;
                             update.col_expr(
-                                alert_delivery::Column::Status,
+                                delivery::Column::Status,
                                 Expr::value(DeliveryStatus::Failed),
                             )
                         }
@@ -137,40 +129,81 @@ impl Deliverer {
     }
 }
 
+impl Deliverer {
+    /// The URL a delivery goes to and the secret it is signed with.
+    async fn endpoint(
+        &self,
+        delivery: &delivery::Model,
+    ) -> Result<Option<(String, String)>, DbErr> {
+        if let Some(id) = delivery.destination_id {
+            let destination = alert_destination::Entity::find_by_id(id)
+                .one(&self.db)
+                .await?;
+            return Ok(destination.map(|d| (d.url.clone(), signing_secret(&self.hasher, &d))));
+        }
+        let Some(id) = delivery.webhook_id else {
+            return Ok(None);
+        };
+        let Some(hook) = webhook::Entity::find_by_id(id).one(&self.db).await? else {
+            return Ok(None);
+        };
+        if !hook.active {
+            // Deactivated after the event was queued: nothing more goes to it.
+            delivery::Entity::update_many()
+                .col_expr(
+                    delivery::Column::Status,
+                    Expr::value(DeliveryStatus::Failed),
+                )
+                .col_expr(
+                    delivery::Column::LastError,
+                    Expr::value("the webhook was deactivated"),
+                )
+                .filter(delivery::Column::Id.eq(delivery.id))
+                .exec(&self.db)
+                .await?;
+            return Ok(None);
+        }
+        Ok(Some((
+            hook.url.clone(),
+            webhooks::signing_secret(&self.hasher, &hook),
+        )))
+    }
+}
+
 /// Takes up to `BATCH` due deliveries: each gets its attempt counted and a lease (its
 /// `next_attempt_at` moves past the attempt), in one statement, so two workers never
 /// claim the same one. PostgreSQL skips rows another worker is claiming.
 async fn claim(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
-) -> Result<Vec<alert_delivery::Model>, DbErr> {
+) -> Result<Vec<delivery::Model>, DbErr> {
     let lease_end = now + LEASE;
     let backend = db.get_database_backend();
     let (sql, values): (&str, Vec<sea_orm::Value>) = match backend {
         DbBackend::Postgres => (
-            "UPDATE alert_deliveries SET attempts = attempts + 1, next_attempt_at = $1 \
-             WHERE id IN (SELECT id FROM alert_deliveries WHERE status = 'pending' \
+            "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = $1 \
+             WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' \
              AND next_attempt_at <= $2 ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) \
              RETURNING *",
             vec![
                 lease_end.into(),
                 now.into(),
-                i64::try_from(BATCH).unwrap_or(20).into(),
+                i64::try_from(BATCH).unwrap_or(10).into(),
             ],
         ),
         _ => (
-            "UPDATE alert_deliveries SET attempts = attempts + 1, next_attempt_at = ? \
-             WHERE id IN (SELECT id FROM alert_deliveries WHERE status = 'pending' \
+            "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ? \
+             WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' \
              AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?) \
              RETURNING *",
             vec![
                 lease_end.into(),
                 now.into(),
-                i64::try_from(BATCH).unwrap_or(20).into(),
+                i64::try_from(BATCH).unwrap_or(10).into(),
             ],
         ),
     };
-    alert_delivery::Model::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
+    delivery::Model::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
         .all(db)
         .await
 }

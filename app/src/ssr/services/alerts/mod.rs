@@ -26,7 +26,7 @@ pub use sender::{SendError, Sender};
 use crate::{
     model::{AlertDestinationRow, AlertKind, DeliveryRow, DeliveryStatus, NewDestination},
     ssr::{
-        entities::{alert_delivery, alert_destination},
+        entities::{alert_destination, delivery},
         keys::{format, hash::KeyHasher},
         services::audit::{Actor, AuditLog, NewAuditEvent},
     },
@@ -206,30 +206,44 @@ pub async fn remove_destination(
     Ok(())
 }
 
-/// The body every delivery carries: its own id, the kind, the time and the data.
-fn body(id: Uuid, kind: AlertKind, at: DateTime<Utc>, data: &Value) -> String {
+/// Where a delivery goes: an alert destination, or a `/v1` webhook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    Destination(Uuid),
+    Webhook(Uuid),
+}
+
+/// The body every delivery carries: its own id, the type, the time and the data.
+fn body(id: Uuid, event_type: &str, at: DateTime<Utc>, data: &Value) -> String {
     json!({
         "id": id,
-        "type": kind.as_str(),
+        "type": event_type,
         "createdAt": at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         "data": data,
     })
     .to_string()
 }
 
-fn delivery(
-    destination: &alert_destination::Model,
-    kind: AlertKind,
+/// A delivery of `event_type` with `data` to `endpoint`, due now.
+pub fn queued(
+    org_id: Uuid,
+    endpoint: Endpoint,
+    event_type: &str,
     data: &Value,
     now: DateTime<Utc>,
-) -> alert_delivery::ActiveModel {
+) -> delivery::ActiveModel {
     let id = Uuid::now_v7();
-    alert_delivery::ActiveModel {
+    let (destination_id, webhook_id) = match endpoint {
+        Endpoint::Destination(id) => (Some(id), None),
+        Endpoint::Webhook(id) => (None, Some(id)),
+    };
+    delivery::ActiveModel {
         id: Set(id),
-        org_id: Set(destination.org_id),
-        destination_id: Set(destination.id),
-        event_type: Set(kind.as_str().to_owned()),
-        body: Set(body(id, kind, now, data)),
+        org_id: Set(org_id),
+        destination_id: Set(destination_id),
+        webhook_id: Set(webhook_id),
+        event_type: Set(event_type.to_owned()),
+        body: Set(body(id, event_type, now, data)),
         status: Set(DeliveryStatus::Pending),
         attempts: Set(0),
         next_attempt_at: Set(now),
@@ -250,17 +264,25 @@ pub async fn enqueue(
     data: Value,
 ) -> Result<u64, DbErr> {
     let now = Utc::now();
-    let rows: Vec<alert_delivery::ActiveModel> = alert_destination::Entity::find()
+    let rows: Vec<delivery::ActiveModel> = alert_destination::Entity::find()
         .filter(alert_destination::Column::OrgId.eq(org_id))
         .all(db)
         .await?
         .iter()
         .filter(|destination| events_of(destination).contains(&kind))
-        .map(|destination| delivery(destination, kind, &data, now))
+        .map(|destination| {
+            queued(
+                org_id,
+                Endpoint::Destination(destination.id),
+                kind.as_str(),
+                &data,
+                now,
+            )
+        })
         .collect();
     let queued = u64::try_from(rows.len()).unwrap_or(u64::MAX);
     if !rows.is_empty() {
-        alert_delivery::Entity::insert_many(rows)
+        delivery::Entity::insert_many(rows)
             .exec_without_returning(db)
             .await?;
     }
@@ -275,9 +297,15 @@ pub async fn send_test(db: &DatabaseConnection, org_id: Uuid, id: Uuid) -> Resul
         .await?
         .ok_or(AlertError::NotFound)?;
     let data = json!({ "message": "A test alert from Keyward: this destination receives alerts." });
-    alert_delivery::Entity::insert(delivery(&destination, AlertKind::Test, &data, Utc::now()))
-        .exec_without_returning(db)
-        .await?;
+    delivery::Entity::insert(queued(
+        org_id,
+        Endpoint::Destination(destination.id),
+        AlertKind::Test.as_str(),
+        &data,
+        Utc::now(),
+    ))
+    .exec_without_returning(db)
+    .await?;
     Ok(())
 }
 
@@ -293,9 +321,9 @@ pub async fn overview(
         .await?;
     let mut rows = Vec::with_capacity(destinations.len());
     for destination in destinations {
-        let recent = alert_delivery::Entity::find()
-            .filter(alert_delivery::Column::DestinationId.eq(destination.id))
-            .order_by_desc(alert_delivery::Column::Id)
+        let recent = delivery::Entity::find()
+            .filter(delivery::Column::DestinationId.eq(destination.id))
+            .order_by_desc(delivery::Column::Id)
             .limit(RECENT)
             .all(db)
             .await?

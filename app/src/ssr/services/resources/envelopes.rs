@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use super::{
     ResourceError, Tenancy, Tenanted, find_within, invalid, tenanted, text, unknown_client,
+    webhooks,
 };
 use crate::{
     model::Page,
@@ -169,6 +170,19 @@ async fn audited_transition(
             },
         )
         .await?;
+    webhooks::enqueue_event(
+        &txn,
+        tenancy,
+        action,
+        json!({
+            "envelopeId": envelope.id,
+            "clientId": envelope.client_id,
+            "title": envelope.title,
+            "status": envelope.status,
+            "mode": tenancy.mode.as_str(),
+        }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(envelope)
 }

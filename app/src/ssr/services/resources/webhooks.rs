@@ -1,4 +1,5 @@
-//! `/v1/webhooks`: endpoints that will receive signed event deliveries. The signing
+//! `/v1/webhooks`: endpoints that receive signed event deliveries (queued by
+//! `enqueue_event`, sent by the alert worker). The signing
 //! secret is derived from the server pepper and a per-webhook random salt, returned
 //! once at creation, and recomputed (never read back) when deliveries are signed.
 
@@ -6,19 +7,20 @@ use std::net::IpAddr;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, QueryFilter,
-    TransactionSession, TransactionTrait, sea_query::Expr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter, TransactionSession, TransactionTrait, sea_query::Expr,
 };
-use serde_json::json;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{ResourceError, Tenancy, Tenanted, find_within, invalid, tenanted};
 use crate::{
     model::Page,
     ssr::{
-        entities::webhook,
+        entities::{delivery, webhook},
         keys::{format, hash::KeyHasher},
         services::{
+            alerts::{Endpoint, queued, sender::is_public},
             audit::{Actor, AuditLog, AuditScope, NewAuditEvent},
             pagination::{PageRequest, fetch_page},
         },
@@ -77,7 +79,56 @@ fn endpoint(value: &str) -> Result<String, ResourceError> {
     {
         return Err(problem());
     }
+    // Names are checked when delivering, by the resolver; addresses can be now.
+    let literal = match parsed.host() {
+        Some(url::Host::Ipv4(v4)) => Some(IpAddr::V4(v4)),
+        Some(url::Host::Ipv6(v6)) => Some(IpAddr::V6(v6)),
+        _ => None,
+    };
+    if literal.is_some_and(|ip| !is_public(ip)) {
+        return Err(invalid(
+            "url: must not point to a private, loopback or reserved address",
+        ));
+    }
     Ok(parsed.to_string())
+}
+
+/// Queues `event` with `data` for every active webhook of the tenancy subscribed to it,
+/// in the caller's transaction; the alert worker delivers it, signed with the
+/// webhook's secret.
+pub async fn enqueue_event(
+    db: &impl ConnectionTrait,
+    tenancy: &Tenancy,
+    event: &str,
+    data: Value,
+) -> Result<u64, DbErr> {
+    let now = Utc::now();
+    let rows: Vec<delivery::ActiveModel> = webhook::Entity::within(tenancy)
+        .filter(webhook::Column::Active.eq(true))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|hook| {
+            serde_json::from_value::<Vec<String>>(hook.events.clone())
+                .is_ok_and(|events| events.iter().any(|e| e == event))
+        })
+        .map(|hook| {
+            queued(
+                tenancy.org_id,
+                Endpoint::Webhook(hook.id),
+                event,
+                &data,
+                now,
+            )
+        })
+        .collect();
+    let queued_count = u64::try_from(rows.len()).unwrap_or(u64::MAX);
+    if !rows.is_empty() {
+        delivery::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(queued_count)
 }
 
 fn events(mut values: Vec<String>) -> Result<Vec<String>, ResourceError> {

@@ -2,14 +2,16 @@ use sea_orm::entity::prelude::*;
 
 use crate::model::DeliveryStatus;
 
-/// One event on its way to one destination (the durable delivery queue).
+/// One event on its way to one endpoint (the durable delivery queue): an alert
+/// destination's, or a `/v1` webhook's (exactly one of the two is set).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "alert_deliveries")]
+#[sea_orm(table_name = "deliveries")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub org_id: Uuid,
-    pub destination_id: Uuid,
+    pub destination_id: Option<Uuid>,
+    pub webhook_id: Option<Uuid>,
     pub event_type: String,
     /// The JSON body exactly as sent (and signed).
     pub body: String,
