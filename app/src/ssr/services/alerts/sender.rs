@@ -62,6 +62,16 @@ pub fn is_public(ip: IpAddr) -> bool {
     !special && !SPECIAL.iter().any(|net| net.contains(&ip))
 }
 
+/// The URL's host when it is an address rather than a name (the resolver is not asked
+/// about those, so they are checked on their own).
+pub fn literal_ip(url: &url::Url) -> Option<IpAddr> {
+    match url.host()? {
+        url::Host::Ipv4(v4) => Some(IpAddr::V4(v4)),
+        url::Host::Ipv6(v6) => Some(IpAddr::V6(v6)),
+        url::Host::Domain(_) => None,
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
     #[error("the destination's address is not allowed (private, loopback or reserved)")]
@@ -136,13 +146,10 @@ impl Sender {
         if url.scheme() != "https" && !(self.allow_private && url.scheme() == "http") {
             return Err(SendError::NotHttps);
         }
-        let literal = match url.host() {
-            Some(url::Host::Ipv4(v4)) => Some(IpAddr::V4(v4)),
-            Some(url::Host::Ipv6(v6)) => Some(IpAddr::V6(v6)),
-            Some(url::Host::Domain(_)) => None,
-            None => return Err(SendError::AddressNotAllowed),
-        };
-        if literal.is_some_and(|ip| !self.allow_private && !is_public(ip)) {
+        if url.host().is_none() {
+            return Err(SendError::AddressNotAllowed);
+        }
+        if literal_ip(url).is_some_and(|ip| !self.allow_private && !is_public(ip)) {
             return Err(SendError::AddressNotAllowed);
         }
         Ok(())

@@ -20,7 +20,10 @@ use crate::{
         entities::{delivery, webhook},
         keys::{format, hash::KeyHasher},
         services::{
-            alerts::{Endpoint, queued, sender::is_public},
+            alerts::{
+                Endpoint, queued,
+                sender::{is_public, literal_ip},
+            },
             audit::{Actor, AuditLog, AuditScope, NewAuditEvent},
             pagination::{PageRequest, fetch_page},
         },
@@ -80,12 +83,7 @@ fn endpoint(value: &str) -> Result<String, ResourceError> {
         return Err(problem());
     }
     // Names are checked when delivering, by the resolver; addresses can be now.
-    let literal = match parsed.host() {
-        Some(url::Host::Ipv4(v4)) => Some(IpAddr::V4(v4)),
-        Some(url::Host::Ipv6(v6)) => Some(IpAddr::V6(v6)),
-        _ => None,
-    };
-    if literal.is_some_and(|ip| !is_public(ip)) {
+    if literal_ip(&parsed).is_some_and(|ip| !is_public(ip)) {
         return Err(invalid(
             "url: must not point to a private, loopback or reserved address",
         ));
