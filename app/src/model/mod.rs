@@ -45,7 +45,9 @@ pub use members::{
 pub use mode::Mode;
 pub use page::Page;
 pub use plan::{Plan, PlanLimits};
-pub use request_log::{Refusal, RequestListing, RequestLogEntry, StatusClass};
+pub use request_log::{
+    REQUEST_LOG_ROWS_PER_FLUSH, Refusal, RequestListing, RequestLogEntry, StatusClass,
+};
 pub use role::Role;
 pub use scope::{Scope, key_allows, scopes_grant};
 pub use signals::{

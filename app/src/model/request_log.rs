@@ -91,6 +91,11 @@ pub struct RequestLogEntry {
     pub refusal: Option<Refusal>,
 }
 
+/// A key answering more requests than this between two flushes of the usage meter (every
+/// 5 s by default) has a sample of them logged: its failures first, then its newest
+/// successes. Its usage counts still count every request.
+pub const REQUEST_LOG_ROWS_PER_FLUSH: u32 = 1_000;
+
 /// One page of a key's request log, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestListing {

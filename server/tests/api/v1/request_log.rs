@@ -254,62 +254,75 @@ async fn pruning_keeps_the_newest_rows_up_to_the_cap_and_drops_rows_past_the_ret
 }
 
 #[tokio::test]
-async fn a_flush_writes_only_the_newest_requests_of_a_key_over_its_cap_and_counts_them_all() {
+async fn a_flush_writes_a_key_over_its_cap_failures_first_then_newest_and_counts_them_all() {
     let app = quiet_app(&[("KEYWARD_REQUEST_LOG_ROWS_PER_KEY", "10")]).await;
     let ada = owner(&app, "ada@example.com").await;
     let issued = app
         .issue_key(ada.org.org_id, ada.org.owner_id, new_key(&[Scope::All]))
         .await
         .unwrap();
+    call(&app, Method::GET, "/nowhere", Some(&issued.secret), None).await;
     for _ in 0..13 {
         call(&app, Method::GET, "/whoami", Some(&issued.secret), None).await;
     }
-    call(&app, Method::GET, "/nowhere", Some(&issued.secret), None).await;
     let flushed = app.usage.flush(&app.db).await.unwrap();
     assert_eq!((flushed.requests, flushed.logged), (14, 10));
     let rows = logged(&app, issued.key.id).await;
     assert_eq!(rows.len(), 10);
-    assert_eq!(rows[9].route, "/v1/nowhere", "the newest is kept");
+    assert_eq!(
+        rows[0].route, "/v1/nowhere",
+        "the failure is kept although ten successes came after it"
+    );
+    assert!(rows[1..].iter().all(|row| row.route == "/v1/whoami"));
 }
 
 #[tokio::test]
 async fn a_large_batch_is_written_in_several_statements_without_losing_a_row() {
     let app = quiet_app(&[]).await;
     let ada = owner(&app, "ada@example.com").await;
-    let issued = app
-        .issue_key(ada.org.org_id, ada.org.owner_id, new_key(&[Scope::All]))
-        .await
-        .unwrap();
-    let subject = app::ssr::services::usage::UsageSubject {
-        key_id: issued.key.id,
-        org_id: ada.org.org_id,
-        mode: Mode::Live,
-    };
+    // More than one statement's worth on either backend (5,000 and 2,500 rows), each key
+    // within the 1,000 rows a flush writes per key.
+    let mut keys = Vec::new();
+    for _ in 0..7 {
+        let issued = app
+            .issue_key(ada.org.org_id, ada.org.owner_id, new_key(&[Scope::All]))
+            .await
+            .unwrap();
+        keys.push(issued.key.id);
+    }
     let start = Utc::now();
-    // More than one statement's worth on either backend (5,000 and 2,500 rows).
-    for n in 0..6_000 {
-        app.usage.record(
-            subject,
-            LoggedRequest {
-                at: start + TimeDelta::microseconds(n),
-                method: Method::GET,
-                route: std::sync::Arc::from("/v1/whoami"),
-                status: 200,
-                ip: None,
-                latency: std::time::Duration::from_micros(50),
-                refusal: None,
-                scope: None,
-            },
-        );
+    for n in 0..900 {
+        for &key_id in &keys {
+            let subject = app::ssr::services::usage::UsageSubject {
+                key_id,
+                org_id: ada.org.org_id,
+                mode: Mode::Live,
+            };
+            app.usage.record(
+                subject,
+                LoggedRequest {
+                    at: start + TimeDelta::microseconds(n),
+                    method: Method::GET,
+                    route: std::sync::Arc::from("/v1/whoami"),
+                    status: 200,
+                    ip: None,
+                    latency: std::time::Duration::from_micros(50),
+                    refusal: None,
+                    scope: None,
+                },
+            );
+        }
     }
     let flushed = app.usage.flush(&app.db).await.unwrap();
-    assert_eq!(flushed.logged, 6_000);
-    let rows = logged(&app, issued.key.id).await;
-    assert_eq!(rows.len(), 6_000);
-    assert!(
-        rows.windows(2).all(|pair| pair[0].at < pair[1].at),
-        "ids follow the request times"
-    );
+    assert_eq!(flushed.logged, 6_300);
+    for key_id in keys {
+        let rows = logged(&app, key_id).await;
+        assert_eq!(rows.len(), 900);
+        assert!(
+            rows.windows(2).all(|pair| pair[0].at < pair[1].at),
+            "ids follow the request times"
+        );
+    }
 }
 
 #[tokio::test]

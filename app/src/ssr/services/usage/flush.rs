@@ -133,9 +133,8 @@ pub(super) async fn write(db: &DatabaseConnection, batch: &Pending) -> Result<Fl
             .exec(&txn)
             .await?;
     }
-    request_log::write(&txn, &batch.log).await?;
+    flushed.logged = request_log::write(&txn, &batch.log).await?;
     footprint::write(&txn, batch.log.footprints()).await?;
-    flushed.logged = batch.log.len();
     txn.commit().await?;
     Ok(flushed)
 }

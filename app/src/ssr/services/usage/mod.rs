@@ -128,7 +128,8 @@ pub fn hour_of(at: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 impl UsageMeter {
-    /// A meter whose request log keeps at most `limits.rows_per_key` per key and flush.
+    /// A meter whose request log writes at most `limits.rows_per_key` per key and flush
+    /// (fewer for a busy key, see `request_log::PendingLog`).
     pub fn new(limits: RequestLogLimits) -> Self {
         UsageMeter {
             pending: Arc::new(Mutex::new(Pending {
@@ -354,7 +355,7 @@ mod tests {
         meter.record_refused(key, request(401, now + TimeDelta::seconds(1)));
         assert_eq!(meter.pending_requests(), 2);
         assert_eq!(meter.lock().last_used[&key.key_id].at, now);
-        assert_eq!(meter.lock().log.len(), 2, "both are in the key's log");
+        assert_eq!(meter.lock().log.held(), 2, "both are in the key's log");
     }
 
     #[test]
@@ -364,7 +365,7 @@ mod tests {
         let now = Utc::now();
         meter.record(key, request(200, now));
         let batch = meter.lock().take();
-        assert_eq!(batch.log.len(), 1, "the batch holds what was logged");
+        assert_eq!(batch.log.held(), 1, "the batch holds what was logged");
         assert!(meter.lock().is_empty(), "and the meter starts afresh");
         meter.record(key, request(500, now + TimeDelta::seconds(1)));
         meter.lock().merge(batch);

@@ -5,9 +5,11 @@ use server_fn::codec::Json;
 use uuid::Uuid;
 
 use crate::{
-    components::{pager::Pager, segmented::Segmented},
+    components::{format::thousands, pager::Pager, segmented::Segmented},
     error::AppError,
-    model::{KeyDetailsView, RequestListing, RequestLogEntry, StatusClass},
+    model::{
+        KeyDetailsView, REQUEST_LOG_ROWS_PER_FLUSH, RequestListing, RequestLogEntry, StatusClass,
+    },
 };
 
 /// Every role may read a key's requests, as its usage.
@@ -98,8 +100,11 @@ pub(super) fn RequestsCard(
 #[component]
 fn RequestTable(listing: RequestListing, cursors: RwSignal<Vec<String>>) -> impl IntoView {
     let kept = format!(
-        "The last {} days, at most {} requests per key; times are UTC. Requests appear within a few seconds.",
-        listing.retention_days, listing.rows_per_key
+        "The last {} days, at most {} requests per key; times are UTC. Requests appear within a few seconds. \
+         A key busier than {} requests in a few seconds is sampled: its failures first, then its newest successes (its usage counts every request).",
+        listing.retention_days,
+        thousands(listing.rows_per_key),
+        thousands(REQUEST_LOG_ROWS_PER_FLUSH),
     );
     if listing.rows.is_empty() {
         return view! {

@@ -3,7 +3,11 @@
 //! retention and its cap per key. On the request path only `PendingLog::push` runs,
 //! under the meter's lock, with no I/O.
 
-use std::{collections::VecDeque, net::IpAddr, sync::Arc, time::Duration};
+mod pending;
+
+pub(super) use pending::PendingLog;
+
+use std::{net::IpAddr, sync::Arc, time::Duration};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use http::Method;
@@ -15,8 +19,7 @@ use sea_orm::{
 use uuid::{ContextV7, Timestamp, Uuid};
 
 use super::{
-    FastMap,
-    footprint::{PendingFootprint, ScopeCheck},
+    footprint::ScopeCheck,
     pagination::{PageRequest, fetch_page},
     usage::UsageSubject,
 };
@@ -27,10 +30,6 @@ use crate::{
 
 /// Paths of requests that matched no route are cut to this many characters.
 pub const MAX_ROUTE_CHARS: usize = 200;
-
-/// Requests waiting for a flush, in all; beyond this (the database has been away for a
-/// while), new ones are dropped and counted rather than growing the process without bound.
-const MAX_PENDING: usize = 100_000;
 
 /// Rows per insert statement, 11 bound parameters each: under PostgreSQL's 65,535 and
 /// SQLite's 32,766, so a busy key's batch of 10,000 is two statements on PostgreSQL.
@@ -81,131 +80,6 @@ impl LoggedRequest {
     }
 }
 
-/// One key's requests since the last flush, oldest first, and its footprint (which
-/// every request feeds, including those beyond the cap).
-#[derive(Debug)]
-struct KeyBatch {
-    subject: UsageSubject,
-    requests: VecDeque<LoggedRequest>,
-    footprint: PendingFootprint,
-}
-
-impl KeyBatch {
-    fn new(subject: UsageSubject) -> Self {
-        KeyBatch {
-            subject,
-            requests: VecDeque::new(),
-            footprint: PendingFootprint::default(),
-        }
-    }
-}
-
-/// Requests waiting for the next flush, per key. Each key keeps only its newest
-/// `per_key`: older ones would be pruned right after they were written, so a key under
-/// heavy load costs the database at most `per_key` rows per flush.
-#[derive(Debug)]
-pub(super) struct PendingLog {
-    per_key: usize,
-    keys: FastMap<Uuid, KeyBatch>,
-    len: usize,
-}
-
-impl Default for PendingLog {
-    fn default() -> Self {
-        PendingLog::new(RequestLogLimits::default().rows_per_key)
-    }
-}
-
-impl PendingLog {
-    pub(super) fn new(rows_per_key: u32) -> Self {
-        PendingLog {
-            per_key: usize::try_from(rows_per_key).unwrap_or(usize::MAX).max(1),
-            keys: FastMap::default(),
-            len: 0,
-        }
-    }
-
-    /// An empty log with the same cap, for the next batch.
-    pub(super) fn empty_like(&self) -> Self {
-        PendingLog::new(u32::try_from(self.per_key).unwrap_or(u32::MAX))
-    }
-
-    pub(super) fn len(&self) -> usize {
-        self.len
-    }
-
-    pub(super) fn is_empty(&self) -> bool {
-        self.keys.is_empty()
-    }
-
-    pub(super) fn push(&mut self, subject: UsageSubject, request: LoggedRequest) {
-        let full = self.len >= MAX_PENDING;
-        let batch = self
-            .keys
-            .entry(subject.key_id)
-            .or_insert_with(|| KeyBatch::new(subject));
-        batch.footprint.note(
-            request.ip,
-            request.at,
-            request.refused_early(),
-            request.scope,
-        );
-        let requests = &mut batch.requests;
-        if requests.len() >= self.per_key {
-            requests.pop_front();
-            requests.push_back(request);
-        } else if full {
-            metrics::counter!("keyward_request_log_dropped_total").increment(1);
-        } else {
-            requests.push_back(request);
-            self.len += 1;
-        }
-    }
-
-    /// Puts a batch that could not be written back, before what was logged since.
-    pub(super) fn merge_older(&mut self, older: PendingLog) {
-        for (key_id, older) in older.keys {
-            let KeyBatch {
-                subject,
-                mut requests,
-                footprint,
-            } = older;
-            let batch = self
-                .keys
-                .entry(key_id)
-                .or_insert_with(|| KeyBatch::new(subject));
-            let newer = &mut batch.requests;
-            self.len -= newer.len();
-            requests.append(newer);
-            let excess = requests.len().saturating_sub(self.per_key);
-            requests.drain(..excess);
-            self.len += requests.len();
-            *newer = requests;
-            batch.footprint.merge(footprint);
-        }
-    }
-
-    pub(super) fn key_ids(&self) -> impl Iterator<Item = Uuid> + '_ {
-        self.keys.keys().copied()
-    }
-
-    pub(super) fn footprints(
-        &self,
-    ) -> impl Iterator<Item = (&UsageSubject, &PendingFootprint)> + Clone {
-        self.keys
-            .values()
-            .map(|batch| (&batch.subject, &batch.footprint))
-    }
-
-    #[cfg(test)]
-    pub(super) fn statuses(&self, key_id: Uuid) -> Vec<u16> {
-        self.keys
-            .get(&key_id)
-            .map(|batch| batch.requests.iter().map(|r| r.status).collect())
-            .unwrap_or_default()
-    }
-}
-
 /// The path of a request that matched no route, as the log keeps it.
 pub fn unmatched_route(path: &str) -> Arc<str> {
     match path.char_indices().nth(MAX_ROUTE_CHARS) {
@@ -251,23 +125,27 @@ fn row_of(
     }
 }
 
-/// Writes a batch of requests (part of the usage meter's flush transaction).
-pub(super) async fn write(db: &impl ConnectionTrait, batch: &PendingLog) -> Result<(), DbErr> {
+/// Writes a batch of requests (part of the usage meter's flush transaction) and says
+/// how many rows it added.
+pub(super) async fn write(db: &impl ConnectionTrait, batch: &PendingLog) -> Result<usize, DbErr> {
     let chunk = rows_per_insert(db.get_database_backend());
-    let mut rows = Vec::with_capacity(batch.len().min(chunk));
-    for key in batch.keys.values() {
+    let mut rows = Vec::with_capacity(batch.held().min(chunk));
+    let mut written = 0;
+    for (subject, sample) in batch.samples() {
         let ids = new_ids();
-        for request in &key.requests {
-            rows.push(row_of(&ids, &key.subject, request));
+        for request in sample {
+            rows.push(row_of(&ids, subject, request));
             if rows.len() == chunk {
+                written += chunk;
                 insert(db, std::mem::take(&mut rows)).await?;
             }
         }
     }
     if !rows.is_empty() {
+        written += rows.len();
         insert(db, rows).await?;
     }
-    Ok(())
+    Ok(written)
 }
 
 async fn insert(
@@ -380,68 +258,6 @@ fn entry_of(row: api_request::Model) -> RequestLogEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Mode;
-
-    fn request(status: u16) -> LoggedRequest {
-        LoggedRequest {
-            at: Utc::now(),
-            method: Method::GET,
-            route: Arc::from("/v1/whoami"),
-            status,
-            ip: None,
-            latency: Duration::from_micros(100),
-            refusal: None,
-            scope: None,
-        }
-    }
-
-    fn subject() -> UsageSubject {
-        UsageSubject {
-            key_id: Uuid::new_v4(),
-            org_id: Uuid::new_v4(),
-            mode: Mode::Live,
-        }
-    }
-
-    #[test]
-    fn a_busy_key_keeps_only_its_newest_requests_up_to_the_cap() {
-        let mut log = PendingLog::new(3);
-        let busy = subject();
-        let quiet = subject();
-        for status in [200, 201, 202, 203, 204] {
-            log.push(busy, request(status));
-        }
-        log.push(quiet, request(500));
-        assert_eq!(log.statuses(busy.key_id), [202, 203, 204]);
-        assert_eq!(log.statuses(quiet.key_id), [500]);
-        assert_eq!(log.len(), 4);
-    }
-
-    #[test]
-    fn a_failed_batch_goes_back_before_newer_requests_within_the_cap() {
-        let mut log = PendingLog::new(3);
-        let key = subject();
-        log.push(key, request(200));
-        log.push(key, request(201));
-        let failed = std::mem::replace(&mut log, PendingLog::new(3));
-        log.push(key, request(202));
-        log.push(key, request(203));
-        log.merge_older(failed);
-        assert_eq!(log.statuses(key.key_id), [201, 202, 203]);
-        assert_eq!(log.len(), 3);
-    }
-
-    #[test]
-    fn the_pending_log_is_bounded_in_all() {
-        let mut log = PendingLog::new(10);
-        for _ in 0..MAX_PENDING / 10 + 1 {
-            let key = subject();
-            for _ in 0..10 {
-                log.push(key, request(200));
-            }
-        }
-        assert_eq!(log.len(), MAX_PENDING);
-    }
 
     #[test]
     fn unmatched_paths_are_cut_on_a_character_boundary() {
