@@ -361,3 +361,133 @@ async fn the_cli_verifies_a_chain_and_exits_1_on_a_broken_one() {
     let system = run_cli(app.database(), &["audit", "verify", "--system"], "");
     assert!(system.status.success(), "{system:?}");
 }
+
+async fn broken_recently(log: &AuditLog, app: &TestApp, org_id: Uuid) -> Option<ChainBreak> {
+    log.verify_recent(&app.db, Some(org_id))
+        .await
+        .unwrap()
+        .broken
+}
+
+#[tokio::test]
+async fn the_page_walks_on_from_the_last_verified_link_and_finds_a_change_after_it() {
+    let app = spawn_app().await;
+    let ada = busy_org(&app).await;
+    let first = app
+        .audit
+        .verify_recent(&app.db, Some(ada.org.org_id))
+        .await
+        .unwrap();
+    assert_eq!(first.broken, None);
+
+    app.issue_key(
+        ada.org.org_id,
+        ada.org.owner_id,
+        key_with_every_scope("four", Mode::Live),
+    )
+    .await
+    .unwrap();
+    let events = chained(&app, ada.org.org_id).await;
+    let resumed = app
+        .audit
+        .verify_recent(&app.db, Some(ada.org.org_id))
+        .await
+        .unwrap();
+    assert_eq!(resumed.broken, None);
+    assert_eq!(
+        resumed.linked_events,
+        i64::try_from(events.len()).unwrap(),
+        "the events before the checkpoint are counted, the new one walked"
+    );
+    assert_eq!(
+        resumed.verified_up_to,
+        events.last().map(|event| event.created_at)
+    );
+
+    app.issue_key(
+        ada.org.org_id,
+        ada.org.owner_id,
+        key_with_every_scope("five", Mode::Live),
+    )
+    .await
+    .unwrap();
+    let newest = chained(&app, ada.org.org_id).await.pop().unwrap();
+    overwrite(
+        &app,
+        newest.id,
+        audit_event::Column::Action,
+        "api_key.read".into(),
+    )
+    .await;
+    assert_eq!(
+        broken_recently(&app.audit, &app, ada.org.org_id).await,
+        Some(ChainBreak::Changed {
+            seq: newest.chain_seq.unwrap(),
+            id: newest.id
+        })
+    );
+}
+
+#[tokio::test]
+async fn a_change_before_the_checkpoint_waits_for_the_next_whole_walk_and_the_cli_finds_it_at_once()
+{
+    let app = spawn_app().await;
+    let ada = busy_org(&app).await;
+    assert_eq!(
+        broken_recently(&app.audit, &app, ada.org.org_id).await,
+        None
+    );
+    let victim = chained(&app, ada.org.org_id).await.remove(1);
+    overwrite(
+        &app,
+        victim.id,
+        audit_event::Column::ActorLabel,
+        "someone else".into(),
+    )
+    .await;
+
+    assert_eq!(
+        broken_recently(&app.audit, &app, ada.org.org_id).await,
+        None,
+        "within the hour the page trusts the links it verified"
+    );
+    let changed = Some(ChainBreak::Changed {
+        seq: 2,
+        id: victim.id,
+    });
+    assert_eq!(broken(&app, ada.org.org_id).await, changed, "a whole walk");
+    let hourly = app
+        .audit
+        .clone()
+        .with_full_walk_every(std::time::Duration::ZERO);
+    assert_eq!(
+        broken_recently(&hourly, &app, ada.org.org_id).await,
+        changed,
+        "once the hour is over the page walks the chain whole"
+    );
+}
+
+#[tokio::test]
+async fn a_changed_checkpoint_link_makes_the_page_walk_the_whole_chain() {
+    let app = spawn_app().await;
+    let ada = busy_org(&app).await;
+    assert_eq!(
+        broken_recently(&app.audit, &app, ada.org.org_id).await,
+        None
+    );
+    let anchor = chained(&app, ada.org.org_id).await.pop().unwrap();
+    overwrite(
+        &app,
+        anchor.id,
+        audit_event::Column::ChainMac,
+        "0".repeat(64).into(),
+    )
+    .await;
+    assert_eq!(
+        broken_recently(&app.audit, &app, ada.org.org_id).await,
+        Some(ChainBreak::Changed {
+            seq: anchor.chain_seq.unwrap(),
+            id: anchor.id
+        })
+    );
+}

@@ -6,7 +6,12 @@
 //! to the database cannot forge a link. Writers advance the chain's head row with one
 //! update first, which serializes them per chain until their transaction ends.
 
-use std::{fmt, sync::Arc};
+use std::{
+    collections::HashMap,
+    fmt,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
@@ -21,7 +26,7 @@ use serde_json::json;
 use sha2::Sha256;
 use uuid::Uuid;
 
-use super::{Actor, NewAuditEvent};
+use super::{Actor, NewAuditEvent, verify::Checkpoint};
 use crate::ssr::{
     entities::{audit_chain_head, audit_event},
     keys::hash::KeyHasher,
@@ -30,10 +35,18 @@ use crate::ssr::{
 /// The system chain's name (events without an organization).
 pub const SYSTEM_CHAIN: &str = "system";
 
+/// How long the Audit Log page trusts what a whole walk of its chain verified.
+const FULL_WALK_EVERY: Duration = Duration::from_secs(3600);
+
 /// Writes audit events into their chains and checks them. Cheap to clone.
 #[derive(Clone)]
 pub struct AuditLog {
     key: Arc<Hmac<Sha256>>,
+    /// The newest link each chain was verified up to by this process (see
+    /// [`AuditLog::verify_recent`]).
+    pub(super) checkpoints: Arc<Mutex<HashMap<String, Checkpoint>>>,
+    /// How long a checkpoint spares the walk what is before it.
+    pub(super) full_walk_every: Duration,
 }
 
 impl fmt::Debug for AuditLog {
@@ -79,7 +92,18 @@ impl AuditLog {
         // Any key length is a valid HMAC key.
         let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&key)
             .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-        AuditLog { key: Arc::new(mac) }
+        AuditLog {
+            key: Arc::new(mac),
+            checkpoints: Arc::default(),
+            full_walk_every: FULL_WALK_EVERY,
+        }
+    }
+
+    /// The same log, walking each chain whole at most `every` apart in
+    /// [`AuditLog::verify_recent`] (tests shorten it).
+    pub fn with_full_walk_every(mut self, every: Duration) -> Self {
+        self.full_walk_every = every;
+        self
     }
 
     /// HMAC(previous ‖ "\n" ‖ content), hex.
