@@ -7,6 +7,8 @@
 
 mod business_hours;
 mod hours;
+mod listing;
+mod lookup;
 mod rules;
 mod store;
 
@@ -18,8 +20,9 @@ use uuid::Uuid;
 
 pub use business_hours::{business_hours, set_business_hours};
 pub use hours::time_zones;
+pub use listing::{list_for_key, list_for_org, open_kinds};
 pub use rules::{LOOKBACK_DAYS, ROTATE_LIVE_DAYS, ROTATE_TEST_DAYS, SPIKE_MIN_FAILED};
-pub use store::{SignalError, action, dismiss, list_for_key, list_for_org, open_kinds};
+pub use store::{SignalError, action, dismiss};
 
 use crate::{model::SignalEvidence, ssr::services::audit::AuditLog};
 

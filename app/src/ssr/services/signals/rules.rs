@@ -12,7 +12,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{Finding, hours};
+use super::{
+    Finding, hours,
+    lookup::{chunks, distinct, keys_among},
+};
 use crate::{
     model::{
         BusinessHours, Mode, Refusal, RotationReason, Scope, ScopeSeen, SignalEvidence,
@@ -42,19 +45,7 @@ const SPIKE_BASELINE_DAYS: i64 = 7;
 pub const ROTATE_LIVE_DAYS: i64 = 90;
 pub const ROTATE_TEST_DAYS: i64 = 180;
 const EXPIRY_WARNING_DAYS: i64 = 7;
-/// A `key_id IN (…)` list stays below every backend's limit on bound parameters.
-const IN_CHUNK: usize = 500;
 const NETWORKS_SHOWN: usize = 10;
-
-fn chunks(ids: &[Uuid]) -> impl Iterator<Item = Vec<Uuid>> + '_ {
-    ids.chunks(IN_CHUNK).map(<[Uuid]>::to_vec)
-}
-
-fn distinct(mut ids: Vec<Uuid>) -> Vec<Uuid> {
-    ids.sort_unstable();
-    ids.dedup();
-    ids
-}
 
 /// Networks first seen since `since`, from which some request got past verification,
 /// for keys whose first use was at least a day before.
@@ -132,7 +123,7 @@ pub async fn failure_spikes(
             .map(|(id, _)| *id)
             .collect(),
     );
-    let working = working_keys(db, &candidates, now).await?;
+    let working = keys_among(db, &candidates, works_at(now)).await?;
     let mut baseline: FastMap<Uuid, (i64, i64)> = FastMap::default();
     for ids in chunks(&candidates) {
         for hour in api_key_usage::Entity::find()
@@ -440,26 +431,6 @@ fn rotation(key: &api_key::Model, now: DateTime<Utc>) -> Option<Finding> {
             limit_days,
         }),
     })
-}
-
-/// The keys among `ids` that still work at `now`.
-pub async fn working_keys(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-    now: DateTime<Utc>,
-) -> Result<FastMap<Uuid, api_key::Model>, DbErr> {
-    let mut keys = FastMap::default();
-    for ids in chunks(ids) {
-        for key in api_key::Entity::find()
-            .filter(api_key::Column::Id.is_in(ids))
-            .filter(works_at(now))
-            .all(db)
-            .await?
-        {
-            keys.insert(key.id, key);
-        }
-    }
-    Ok(keys)
 }
 
 #[cfg(test)]

@@ -9,22 +9,24 @@ use std::net::IpAddr;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    TransactionTrait,
     sea_query::{Expr, OnConflict},
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{Detection, Finding};
+use super::{
+    Detection, Finding,
+    lookup::{chunks, distinct, keys_among},
+};
 use crate::{
-    model::{AlertKind, Page, RotationReason, SignalEvidence, SignalKind, SignalRow, SignalStatus},
+    model::{AlertKind, RotationReason, SignalEvidence, SignalKind, SignalStatus},
     ssr::{
-        entities::{api_key, api_key_signal, user},
+        entities::{api_key, api_key_signal},
         services::{
             FastMap, FastSet, alerts,
             audit::{Actor, AuditLog, AuditScope, NewAuditEvent},
-            pagination::{PageRequest, fetch_page},
         },
     },
 };
@@ -33,10 +35,6 @@ pub mod action {
     pub const SIGNAL: &str = "api_key.signal";
     pub const SIGNAL_DISMISSED: &str = "api_key.signal_dismissed";
 }
-
-/// A key's signals listed on its page, at most.
-const PER_KEY: u64 = 100;
-const IN_CHUNK: usize = 500;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SignalError {
@@ -59,23 +57,6 @@ fn evidence_json(evidence: &SignalEvidence) -> Result<Value, DbErr> {
     serde_json::to_value(evidence).map_err(|err| DbErr::Json(err.to_string()))
 }
 
-async fn keys_by_id(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<FastMap<Uuid, api_key::Model>, DbErr> {
-    let mut keys = FastMap::default();
-    for ids in ids.chunks(IN_CHUNK) {
-        for key in api_key::Entity::find()
-            .filter(api_key::Column::Id.is_in(ids.to_vec()))
-            .all(db)
-            .await?
-        {
-            keys.insert(key.id, key);
-        }
-    }
-    Ok(keys)
-}
-
 fn signal_key(row: &api_key_signal::Model) -> SignalKey {
     (row.key_id, row.kind, row.subject.clone())
 }
@@ -86,14 +67,12 @@ pub(super) async fn apply(
     found: &[Finding],
     now: DateTime<Utc>,
 ) -> Result<Detection, DbErr> {
-    let mut ids: Vec<Uuid> = found.iter().map(|f| f.key_id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let keys = keys_by_id(db, &ids).await?;
+    let ids = distinct(found.iter().map(|f| f.key_id).collect());
+    let keys = keys_among(db, &ids, Condition::all()).await?;
     let mut existing: FastMap<SignalKey, api_key_signal::Model> = FastMap::default();
-    for ids in ids.chunks(IN_CHUNK) {
+    for ids in chunks(&ids) {
         for row in api_key_signal::Entity::find()
-            .filter(api_key_signal::Column::KeyId.is_in(ids.to_vec()))
+            .filter(api_key_signal::Column::KeyId.is_in(ids))
             .all(db)
             .await?
         {
@@ -405,111 +384,4 @@ pub async fn dismiss(
         .await?;
     txn.commit().await?;
     Ok(())
-}
-
-/// One page of the organization's signals in `status`, newest first.
-pub async fn list_for_org(
-    db: &impl ConnectionTrait,
-    org_id: Uuid,
-    status: SignalStatus,
-    page: PageRequest,
-) -> Result<Page<SignalRow>, DbErr> {
-    let select = api_key_signal::Entity::find()
-        .filter(api_key_signal::Column::OrgId.eq(org_id))
-        .filter(api_key_signal::Column::Status.eq(status));
-    let Page { data, next_cursor } =
-        fetch_page(db, select, api_key_signal::Column::Id, |row| row.id, page).await?;
-    Ok(Page {
-        data: rows(db, data).await?,
-        next_cursor,
-    })
-}
-
-/// A key's signals, open first, then newest first.
-pub async fn list_for_key(
-    db: &impl ConnectionTrait,
-    org_id: Uuid,
-    key_id: Uuid,
-) -> Result<Vec<SignalRow>, DbErr> {
-    let found = api_key_signal::Entity::find()
-        .filter(api_key_signal::Column::OrgId.eq(org_id))
-        .filter(api_key_signal::Column::KeyId.eq(key_id))
-        .order_by_desc(api_key_signal::Column::Id)
-        .limit(PER_KEY)
-        .all(db)
-        .await?;
-    let mut rows = rows(db, found).await?;
-    rows.sort_by_key(|row| row.status != SignalStatus::Open);
-    Ok(rows)
-}
-
-/// The kinds of the open signals of each key among `key_ids` (the key list's badges).
-pub async fn open_kinds(
-    db: &impl ConnectionTrait,
-    key_ids: &[Uuid],
-) -> Result<FastMap<Uuid, Vec<SignalKind>>, DbErr> {
-    let mut kinds: FastMap<Uuid, Vec<SignalKind>> = FastMap::default();
-    for ids in key_ids.chunks(IN_CHUNK) {
-        let open: Vec<(Uuid, SignalKind)> = api_key_signal::Entity::find()
-            .select_only()
-            .column(api_key_signal::Column::KeyId)
-            .column(api_key_signal::Column::Kind)
-            .filter(api_key_signal::Column::KeyId.is_in(ids.to_vec()))
-            .filter(api_key_signal::Column::Status.eq(SignalStatus::Open))
-            .into_tuple()
-            .all(db)
-            .await?;
-        for (key_id, kind) in open {
-            let list = kinds.entry(key_id).or_default();
-            if !list.contains(&kind) {
-                list.push(kind);
-            }
-        }
-    }
-    for list in kinds.values_mut() {
-        list.sort();
-    }
-    Ok(kinds)
-}
-
-async fn rows(
-    db: &impl ConnectionTrait,
-    found: Vec<api_key_signal::Model>,
-) -> Result<Vec<SignalRow>, DbErr> {
-    let mut key_ids: Vec<Uuid> = found.iter().map(|row| row.key_id).collect();
-    key_ids.sort_unstable();
-    key_ids.dedup();
-    let keys = keys_by_id(db, &key_ids).await?;
-    let dismissers: Vec<Uuid> = found.iter().filter_map(|row| row.dismissed_by).collect();
-    let emails: FastMap<Uuid, String> = if dismissers.is_empty() {
-        FastMap::default()
-    } else {
-        user::Entity::find()
-            .filter(user::Column::Id.is_in(dismissers))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|user| (user.id, user.email))
-            .collect()
-    };
-    Ok(found
-        .into_iter()
-        .filter_map(|row| {
-            let key = keys.get(&row.key_id)?;
-            let evidence = serde_json::from_value::<SignalEvidence>(row.evidence).ok()?;
-            Some(SignalRow {
-                id: row.id,
-                key_id: row.key_id,
-                key_name: key.name.clone(),
-                key_mode: key.mode,
-                kind: row.kind,
-                status: row.status,
-                evidence,
-                evidence_at: row.evidence_at,
-                opened_at: row.opened_at,
-                dismissed_at: row.dismissed_at,
-                dismissed_by_email: row.dismissed_by.and_then(|id| emails.get(&id).cloned()),
-            })
-        })
-        .collect())
 }
