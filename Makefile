@@ -15,13 +15,14 @@ TEST_POSTGRES_URL ?= postgres://postgres:postgres@127.0.0.1:5432/postgres
 run: tools build
 	LEPTOS_SITE_ROOT=target/site $(SERVER_BIN) serve
 
-## dev: rebuild and reload on change (debug build)
+## dev: rebuild and reload on change (debug build); --split: the pages loaded on first
+## visit (app/src/lazy_pages.rs) need it, a bundle built without it cannot load them
 dev: tools
-	cargo leptos watch
+	cargo leptos watch --split
 
-## build: release server + optimised WASM bundle into target/site, with brotli and gzip copies
+## build: release server + optimised WASM bundle (split per page) into target/site, with brotli and gzip copies
 build: tools
-	cargo leptos build --release --precompress
+	cargo leptos build --release --precompress --split
 
 ## test: everything CI runs
 test: tools system node fmt-check clippy test-rust build api-schema e2e

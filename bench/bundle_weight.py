@@ -3,19 +3,26 @@
 
 Usage: bundle_weight.py BASE_URL OUTPUT_MD
 
-Reads the sign-in page (the settings pages load the same bundle), takes every /pkg
-address it names, and fetches each three times: without compression, with gzip only,
+Reads the sign-in page (the first settings page, API Keys, loads the same main bundle),
+takes every /pkg address it names, plus the split loader the JS imports when the build
+is split per page, and fetches each three times: without compression, with gzip only,
 and as a current browser asks (br first). The wire bytes are the response bodies as
 sent. It also records each file's Cache-Control, which decides whether a repeat visit
-downloads it again.
+downloads it again. A second table lists what each page loaded on first visit adds
+(its chunks, from the split manifest).
 """
+
+import json
 
 import re
 import sys
+import urllib.error
 import urllib.request
 from datetime import datetime, timezone
 
 GOAL_BYTES = 300 * 1000
+SPLIT_LOADER = "__wasm_split.______________________.js"
+SPLIT_MANIFEST = "__wasm_split_manifest.json"
 ENCODINGS = [("identity", "raw"), ("gzip", "gzip"), ("gzip, deflate, br", "brotli")]
 
 
@@ -34,9 +41,17 @@ def main():
     base, output = sys.argv[1], sys.argv[2]
     with urllib.request.urlopen(f"{base}/login") as response:
         page = response.read().decode()
-    addresses = sorted(set(re.findall(r'"(/pkg/[^"]+)"', page)))
+    addresses = sorted(set(re.findall(r'"(/pkg/[^"]+\.[a-z]+)"', page)))
     if not addresses:
         sys.exit("the page names no /pkg address: is the site built?")
+    app_dir = next(a for a in addresses if a.endswith(".js")).rsplit("/", 1)[0]
+    manifest = None
+    try:
+        with urllib.request.urlopen(f"{base}{app_dir}/{SPLIT_MANIFEST}") as response:
+            manifest = json.loads(response.read())
+        addresses.append(f"{app_dir}/{SPLIT_LOADER}")
+    except urllib.error.HTTPError:
+        pass
 
     rows, totals = [], {label: 0 for _, label in ENCODINGS}
     for address in addresses:
@@ -55,7 +70,7 @@ def main():
         "# Bundle weight (first visit)",
         "",
         f"- Date: {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
-        f"- Page: `/login` (the settings pages load the same bundle)",
+        f"- Page: `/login` (the API Keys page loads the same main bundle; the other settings pages add their chunks, below)",
         f"- Goal: at most {GOAL_BYTES // 1000} KB on the wire for a current browser: **{verdict}** ({wire / 1000:.1f} KB)",
         "",
         "| address | raw bytes | gzip bytes | brotli bytes | sent to a browser as | Cache-Control |",
@@ -70,6 +85,18 @@ def main():
         f"| **total** | **{totals['raw']:,}** | **{totals['gzip']:,}** | **{totals['brotli']:,}** | | |"
     )
     lines.append("")
+    if manifest:
+        lines += [
+            "What a page loaded on first visit adds (its split and the chunks it shares with",
+            "other such pages; a chunk fetched once is cached for every page that needs it):",
+            "",
+            "| page split | files | brotli bytes |",
+            "| --- | --- | ---: |",
+        ]
+        for split, stems in sorted(manifest.items()):
+            sizes = [fetch(f"{base}{app_dir}/{stem}.wasm", "gzip, deflate, br")[0] for stem in stems]
+            lines.append(f"| `{split}` | {', '.join(stems)} | {sum(sizes):,} |")
+        lines.append("")
     with open(output, "w") as out:
         out.write("\n".join(lines))
     print("\n".join(lines))

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# What the WASM bundle is made of, by crate and by function: twiggy over the release
-# build's WASM as cargo wrote it (before wasm-bindgen and wasm-opt, which drop the names
+# What the main WASM module is made of, by crate and by function: twiggy over the release
+# build's WASM as cargo (and the splitter) wrote it (before wasm-bindgen and wasm-opt, which drop the names
 # section), so every item keeps its name. Shares are of that file; wasm-opt shrinks all
 # parts. Writes bench/results/wasm-profile.md. Needs a `make build` first.
 # Usage: bench/wasm_profile.sh [rows]
@@ -8,7 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TARGET_DIR="${CARGO_TARGET_DIR:-target}"
-WASM="$TARGET_DIR/front/wasm32-unknown-unknown/wasm-release/frontend.wasm"
+BUILT="$TARGET_DIR/front/wasm32-unknown-unknown/wasm-release"
+# With `--split` the main module (what the first page loads) is frontend_split.wasm;
+# frontend.wasm still holds every page.
+WASM="$BUILT/frontend_split.wasm"
+[ -f "$WASM" ] || WASM="$BUILT/frontend.wasm"
 [ -f "$WASM" ] || { echo "missing $WASM: run make build first" >&2; exit 1; }
 ROWS="${1:-25}"
 OUT=bench/results/wasm-profile.md

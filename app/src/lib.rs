@@ -6,6 +6,7 @@
 mod app;
 pub mod components;
 pub mod error;
+mod lazy_pages;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]

@@ -1,12 +1,15 @@
-//! The built bundle (JS, WASM, CSS under `<site root>/pkg`), served at addresses that
-//! name its content: `/pkg/<app version>/keyward.wasm`, `/pkg/<style version>/keyward.css`.
+//! The built bundle (JS, WASM and its chunks, CSS under `<site root>/pkg`), served at
+//! addresses that name its content: `/pkg/<app version>/pkg/keyward.wasm` (the app
+//! version is `HydrationScripts`' root, and Leptos adds its `pkg` directory, which is
+//! also where it reads the split manifest from), `/pkg/<style version>/keyward.css`.
 //! A version is a hash of the files it covers, taken once at start-up, so browsers keep
 //! the files for a year without asking again (`immutable`) and a new build is fetched
 //! because its addresses are new. Pages are never cached, so they always name the
 //! current versions.
 //!
-//! The JS glue and the WASM share one version because Leptos' `HydrationScripts` loads
-//! both from one directory; the stylesheet has its own, so a style change leaves the
+//! The JS glue, the WASM and its chunks share one version because Leptos'
+//! `HydrationScripts` loads them from one directory (the chunks by addresses relative to
+//! the split loader's); the stylesheet has its own, so a style change leaves the
 //! WASM cached and the other way round. Under `cargo leptos watch` the files change
 //! under a running server, so there the bundle is served unversioned and revalidated.
 //! The files are sent brotli- or gzip-compressed when the build made `.br`/`.gz`
@@ -75,12 +78,19 @@ impl Bundle {
         })
     }
 
-    /// The directory, relative to the site root, from which pages load the JS and WASM
-    /// (Leptos' `site_pkg_dir`).
-    pub fn app_dir(&self) -> String {
+    /// The directory of the built files, relative to the site root (Leptos'
+    /// `site_pkg_dir`, where it also finds the split manifest).
+    pub fn pkg_dir(&self) -> &str {
+        &self.pkg_dir
+    }
+
+    /// The prefix under which pages load the JS, the WASM and its chunks
+    /// (`HydrationScripts`' `root`): `/pkg/<app version>`, so the JS is at
+    /// `/pkg/<app version>/pkg/keyward.js`; empty when unversioned.
+    pub fn app_root(&self) -> String {
         match &self.versions {
-            Some(versions) => format!("{}/{}", self.pkg_dir, versions.app),
-            None => self.pkg_dir.clone(),
+            Some(versions) => format!("/{}/{}", self.pkg_dir, versions.app),
+            None => String::new(),
         }
     }
 
@@ -110,7 +120,10 @@ impl Bundle {
                             .precompressed_br()
                             .precompressed_gzip(),
                     )
-                    .nest_service(&format!("/{}", versions.app), compressed_dir(&self.files)),
+                    .nest_service(
+                        &format!("/{}/{}", versions.app, self.pkg_dir),
+                        compressed_dir(&self.files),
+                    ),
                 KEPT_FOR_A_YEAR,
             ),
             None => Router::new(),
@@ -244,8 +257,8 @@ mod tests {
         let (a, b) = (Site::with(&BUILD), Site::with(&BUILD));
         assert_eq!(a.bundle().versions, b.bundle().versions);
         assert_eq!(
-            a.bundle().app_dir().len(),
-            "pkg/".len() + VERSION_HEX_DIGITS
+            a.bundle().app_root().len(),
+            "/pkg/".len() + VERSION_HEX_DIGITS
         );
     }
 
@@ -253,7 +266,7 @@ mod tests {
     fn a_new_wasm_moves_the_app_address_and_leaves_the_stylesheet_where_it_was() {
         let before = Site::with(&BUILD).bundle();
         let after = Site::with(&with_changed("keyward.wasm", "\0asm2")).bundle();
-        assert_ne!(before.app_dir(), after.app_dir());
+        assert_ne!(before.app_root(), after.app_root());
         assert_eq!(before.stylesheet_href(), after.stylesheet_href());
     }
 
@@ -261,7 +274,7 @@ mod tests {
     fn a_new_stylesheet_moves_its_address_and_leaves_the_app_where_it_was() {
         let before = Site::with(&BUILD).bundle();
         let after = Site::with(&with_changed("keyward.css", "body{margin:0}")).bundle();
-        assert_eq!(before.app_dir(), after.app_dir());
+        assert_eq!(before.app_root(), after.app_root());
         assert_ne!(before.stylesheet_href(), after.stylesheet_href());
         assert!(after.stylesheet_href().ends_with("/keyward.css"));
     }
@@ -275,8 +288,8 @@ mod tests {
         let mut with_snippet = BUILD.to_vec();
         with_snippet.push(("snippets/a/inline0.js", "export {};"));
         assert_ne!(
-            Site::with(&with_snippet).bundle().app_dir(),
-            plain.app_dir()
+            Site::with(&with_snippet).bundle().app_root(),
+            plain.app_root()
         );
     }
 
@@ -301,9 +314,11 @@ mod tests {
     #[test]
     fn a_missing_directory_is_an_empty_bundle_and_watch_mode_is_unversioned() {
         let site = Site::with(&[]);
-        assert!(site.bundle().app_dir().starts_with("pkg/"));
+        assert!(site.bundle().app_root().starts_with("/pkg/"));
+        assert_eq!(site.bundle().pkg_dir(), "pkg");
         let watched = Bundle::read(&site.0, "/pkg/", "keyward", false).unwrap();
-        assert_eq!(watched.app_dir(), "pkg");
+        assert_eq!(watched.app_root(), "");
+        assert_eq!(watched.pkg_dir(), "pkg");
         assert_eq!(watched.stylesheet_href(), "/pkg/keyward.css");
     }
 }

@@ -110,7 +110,7 @@ fn leptos_options(config: &Config, address: SocketAddr, bundle: &Bundle) -> Lept
     LeptosOptions::builder()
         .output_name(SITE_OUTPUT_NAME)
         .site_root(config.site_root.to_string_lossy().into_owned())
-        .site_pkg_dir(bundle.app_dir())
+        .site_pkg_dir(bundle.pkg_dir())
         .site_addr(address)
         .env(match config.environment {
             Environment::Production => Env::PROD,

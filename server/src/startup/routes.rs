@@ -53,13 +53,19 @@ pub(super) fn router(
     let leptos_options = state.leptos_options.clone();
     let stylesheet = bundle.stylesheet_href();
     let page_stylesheet = stylesheet.clone();
+    let app_root = bundle.app_root();
+    let page_app_root = app_root.clone();
     let site = security_headers::for_pages(security_headers::uncached(
         Router::new()
             .leptos_routes(&state, routes, move || {
-                app::shell(leptos_options.clone(), page_stylesheet.clone())
+                app::shell(
+                    leptos_options.clone(),
+                    page_stylesheet.clone(),
+                    page_app_root.clone(),
+                )
             })
             .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
-                move |options| app::shell(options, stylesheet.clone()),
+                move |options| app::shell(options, stylesheet.clone(), app_root.clone()),
             ))
             .layer(middleware::from_fn_with_state(
                 state.clone(),
