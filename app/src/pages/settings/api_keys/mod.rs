@@ -3,6 +3,7 @@
 
 mod create;
 mod details;
+mod dialogs;
 mod edit;
 mod revoke;
 mod roll;
@@ -15,10 +16,7 @@ use server_fn::codec::Json;
 
 pub use self::details::KeyDetailsPage;
 use self::{
-    create::CreateKeyDialog,
-    edit::EditDialog,
-    revoke::RevokeDialog,
-    roll::RollDialog,
+    dialogs::{LazyCreateKeyDialog, LazyKeyDialogs},
     table::{KeyTable, RowAction},
 };
 use super::PageHeader;
@@ -320,10 +318,8 @@ fn KeysHeader(overview: KeysOverview, state: ListState) -> impl IntoView {
             </label>
         </div>
         {overview.can_manage.then(|| view! {
-            <CreateKeyDialog open=creating workspaces=overview.workspaces.clone() on_created=changed/>
-            <EditDialog target=editing on_saved=changed/>
-            <RollDialog target=rolling on_rolled=changed/>
-            <RevokeDialog target=revoking on_revoked=changed/>
+            <LazyCreateKeyDialog open=creating workspaces=overview.workspaces.clone() on_created=changed/>
+            <LazyKeyDialogs editing rolling revoking on_changed=changed/>
         })}
     }
     .into_any()

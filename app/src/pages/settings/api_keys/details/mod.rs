@@ -18,9 +18,7 @@ use self::{
     usage::UsageCard,
 };
 use super::{
-    edit::EditDialog,
-    revoke::RevokeDialog,
-    roll::RollDialog,
+    dialogs::LazyKeyDialogs,
     table::{ModePill, StatusPill},
 };
 use crate::{
@@ -207,9 +205,7 @@ fn KeyDetailsBody(
         </header>
         <ConfigCard details now/>
         {can_manage.then(|| view! {
-            <EditDialog target=editing on_saved=changed/>
-            <RollDialog target=rolling on_rolled=changed/>
-            <RevokeDialog target=revoking on_revoked=changed/>
+            <LazyKeyDialogs editing rolling revoking on_changed=changed/>
         })}
     }
     .into_any()
