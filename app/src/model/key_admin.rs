@@ -122,7 +122,10 @@ pub fn expiry_label(expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> (S
                 };
                 (text, true)
             } else {
-                (format!("Expires {}", at.format("%b %-d, %Y")), false)
+                (
+                    format!("Expires {}", crate::components::format::date(at)),
+                    false,
+                )
             }
         }
     }

@@ -217,7 +217,7 @@ impl SignalEvidence {
                 limit_days,
             }) => format!("{age_days} days old (rotate every {limit_days} days)"),
             SignalEvidence::RotationDue(RotationReason::Expiring { expires_at }) => {
-                format!("Expires {}", expires_at.format("%Y-%m-%d %H:%M UTC"))
+                format!("Expires {}", crate::components::format::exact(*expires_at))
             }
         }
     }

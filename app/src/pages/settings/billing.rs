@@ -7,7 +7,7 @@ use super::PageHeader;
 use crate::{
     components::{
         dialog::{CancelButton, Modal},
-        format::thousands,
+        format::{long_date, thousands},
         notices::FormError,
     },
     error::AppError,
@@ -96,7 +96,7 @@ pub fn BillingPage() -> impl IntoView {
 
 #[component]
 fn UsageSummary(overview: BillingOverview) -> impl IntoView {
-    let since = overview.period_start.format("%B %-d, %Y").to_string();
+    let since = long_date(overview.period_start);
     let tile = |label: &'static str,
                 note: &'static str,
                 counts: UsageCounts,

@@ -7,6 +7,7 @@ use super::PageHeader;
 use crate::{
     components::{
         dialog::{CancelButton, Modal},
+        format::date,
         notices::{FormError, Toast},
     },
     error::AppError,
@@ -155,7 +156,7 @@ fn WorkspaceTable(data: WorkspacesView, naming: RwSignal<Option<Naming>>) -> imp
                                         </a>
                                     </td>
                                     <td data-label="Created">
-                                        <time datetime=row.created_at.to_rfc3339()>{row.created_at.format("%b %-d, %Y").to_string()}</time>
+                                        <time datetime=row.created_at.to_rfc3339()>{date(row.created_at)}</time>
                                     </td>
                                     {can_manage.then(|| view! {
                                         <td class="row-actions">

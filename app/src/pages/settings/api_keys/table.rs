@@ -3,7 +3,10 @@
 use leptos::prelude::*;
 
 use crate::{
-    components::{copy_button::CopyButton, format::ago},
+    components::{
+        copy_button::CopyButton,
+        format::{ago, date},
+    },
     model::{ApiKeySummary, KeyListing, KeyRow, KeyStatus, Mode, Scope, SignalKind, expiry_label},
 };
 
@@ -87,7 +90,7 @@ fn KeyRowView(
             <td data-label="Scopes"><ScopeBadges scopes=key.scopes.clone()/></td>
             <td data-label="Created">
                 <time datetime=key.created_at.to_rfc3339() title=key.created_at.to_rfc2822()>
-                    {key.created_at.format("%b %-d, %Y").to_string()}
+                    {date(key.created_at)}
                 </time>
                 <span class="cell-note">
                     "by " {created_by_email.unwrap_or_else(|| "a former member".to_owned())}

@@ -2,7 +2,11 @@
 
 use leptos::prelude::*;
 
-use crate::{components::notices::FormError, error::AppError, model::InvitationRow};
+use crate::{
+    components::{format::date, notices::FormError},
+    error::AppError,
+    model::InvitationRow,
+};
 
 /// Withdraws an open invitation of the current organization; its link stops working.
 #[server(endpoint = "revoke_invitation")]
@@ -77,7 +81,7 @@ pub fn InvitationList(
                                             let at = invitation.expires_at;
                                             view! {
                                                 <time datetime=at.to_rfc3339() title=at.to_rfc2822()>
-                                                    {at.format("%b %-d, %Y").to_string()}
+                                                    {date(at)}
                                                 </time>
                                             }
                                             .into_any()

@@ -7,6 +7,7 @@ use server_fn::codec::Json;
 use crate::{
     components::{
         dialog::{CancelButton, Modal},
+        format::exact,
         notices::FormError,
         shown_once::ShownOnce,
     },
@@ -206,7 +207,7 @@ fn LinkOnce(
             "This is the only time the link is shown: copy it now. It works once, for "
             {invitation.role.label()}
             " access, until "
-            <time datetime=expires.to_rfc3339()>{expires.format("%b %-d, %Y %H:%M UTC").to_string()}</time>
+            <time datetime=expires.to_rfc3339()>{exact(expires)}</time>
             "."
         </ShownOnce>
     }

@@ -4,7 +4,10 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use super::RowAction;
-use crate::model::{MemberRow, Role};
+use crate::{
+    components::format::date,
+    model::{MemberRow, Role},
+};
 
 #[component]
 pub fn MemberTable(
@@ -58,7 +61,7 @@ fn MemberRowView(
             <td data-label="Role"><span class="pill pill-role" data-testid="role-pill">{member.role.label()}</span></td>
             <td data-label="Joined">
                 <time datetime=joined.to_rfc3339() title=joined.to_rfc2822()>
-                    {joined.format("%b %-d, %Y").to_string()}
+                    {date(joined)}
                 </time>
             </td>
             <td class="row-actions">

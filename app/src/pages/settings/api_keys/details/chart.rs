@@ -3,7 +3,10 @@
 
 use leptos::prelude::*;
 
-use crate::model::{UsageBucket, UsageRange};
+use crate::{
+    components::format::{day_hour, month_day},
+    model::{UsageBucket, UsageRange},
+};
 
 const BAR_WIDTH: u32 = 10;
 const GAP: u32 = 2;
@@ -11,9 +14,9 @@ const HEIGHT: u32 = 100;
 
 fn bucket_label(range: UsageRange, bucket: &UsageBucket) -> String {
     if range.hourly() {
-        bucket.start.format("%b %-d, %H:00").to_string()
+        day_hour(bucket.start)
     } else {
-        bucket.start.format("%b %-d").to_string()
+        month_day(bucket.start)
     }
 }
 

@@ -5,7 +5,11 @@ use server_fn::codec::Json;
 use uuid::Uuid;
 
 use crate::{
-    components::{format::thousands, pager::Pager, segmented::Segmented},
+    components::{
+        format::{day_time, thousands},
+        pager::Pager,
+        segmented::Segmented,
+    },
     error::AppError,
     model::{
         KeyDetailsView, REQUEST_LOG_ROWS_PER_FLUSH, RequestListing, RequestLogEntry, StatusClass,
@@ -148,7 +152,7 @@ fn RequestRow(entry: RequestLogEntry) -> impl IntoView {
     view! {
         <tr data-testid="request-row" data-status=entry.status.to_string()>
             <td data-label="Time">
-                <time datetime=entry.at.to_rfc3339()>{entry.at.format("%b %-d %H:%M:%S").to_string()}</time>
+                <time datetime=entry.at.to_rfc3339()>{day_time(entry.at)}</time>
             </td>
             <td data-label="Request"><code>{entry.method}" "{entry.route}</code></td>
             <td data-label="Status">
