@@ -356,6 +356,22 @@ impl TestApp {
         .await
     }
 
+    /// Revokes a key by id, with no reason, as the CLI would (no organization check).
+    pub async fn revoke_key(&self, key_id: Uuid) {
+        keys::revoke_key(
+            &self.db,
+            &self.audit,
+            &self.invalidator,
+            key_id,
+            None,
+            None,
+            Actor::System { label: "test" },
+            None,
+        )
+        .await
+        .unwrap();
+    }
+
     /// The value of the session cookie the client holds, if any.
     pub fn session_cookie(&self) -> Option<String> {
         use reqwest::cookie::CookieStore;

@@ -324,18 +324,7 @@ async fn a_revoked_key_and_an_opened_signal_queue_alerts_for_the_destinations_th
         )
         .await
         .unwrap();
-    app::ssr::services::keys::revoke_key(
-        &app.db,
-        &app.audit,
-        &app.invalidator,
-        issued.key.id,
-        None,
-        None,
-        Actor::System { label: "test" },
-        None,
-    )
-    .await
-    .unwrap();
+    app.revoke_key(issued.key.id).await;
     let queued: Vec<(String, String)> = delivery::Entity::find()
         .filter(delivery::Column::OrgId.eq(ada.org.org_id))
         .all(&app.db)

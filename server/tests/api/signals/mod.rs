@@ -13,7 +13,6 @@ use app::{
     ssr::{
         entities::{api_key_signal, api_key_usage, audit_event},
         services::{
-            audit::Actor,
             keys,
             signals::{self, Detection},
         },
@@ -254,18 +253,7 @@ async fn a_revoked_key_presented_again_opens_a_signal_naming_its_addresses() {
     let ada = owner(&app, ADA).await;
     let revoked = issue(&app, &ada, Mode::Live, &[Scope::All]).await;
     let working = issue(&app, &ada, Mode::Live, &[Scope::All]).await;
-    keys::revoke_key(
-        &app.db,
-        &app.audit,
-        &app.invalidator,
-        revoked.key_id,
-        None,
-        None,
-        Actor::System { label: "test" },
-        None,
-    )
-    .await
-    .unwrap();
+    app.revoke_key(revoked.key_id).await;
     assert_eq!(get(&app, &revoked.secret, "/clients").await, 401);
     assert_eq!(get(&app, &revoked.secret, "/clients").await, 401);
     assert_eq!(get(&app, &working.secret, "/clients").await, 200);

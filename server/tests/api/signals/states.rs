@@ -102,18 +102,7 @@ async fn rotation_and_unused_scopes_are_states_that_resolve_when_the_key_changes
         SignalStatus::Open
     );
 
-    keys::revoke_key(
-        &app.db,
-        &app.audit,
-        &app.invalidator,
-        old.key_id,
-        None,
-        None,
-        Actor::System { label: "test" },
-        None,
-    )
-    .await
-    .unwrap();
+    app.revoke_key(old.key_id).await;
     detect(&app).await;
     assert_eq!(
         of_kind(&app, old.key_id, SignalKind::RotationDue).await[0].status,

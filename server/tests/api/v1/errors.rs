@@ -2,10 +2,7 @@
 
 use app::{
     model::{Mode, Scope},
-    ssr::{
-        keys::format,
-        services::{audit::Actor, keys},
-    },
+    ssr::keys::format,
 };
 use reqwest::{Method, header};
 use serde_json::json;
@@ -35,18 +32,7 @@ async fn every_kind_of_bad_token_gets_the_same_401_body() {
         )
         .await
         .unwrap();
-    keys::revoke_key(
-        &app.db,
-        &app.audit,
-        &app.invalidator,
-        revoked.key.id,
-        None,
-        None,
-        Actor::System { label: "test" },
-        None,
-    )
-    .await
-    .unwrap();
+    app.revoke_key(revoked.key.id).await;
     let valid = key(&app, &ada, Mode::Test, &[Scope::All]).await;
     let mut wrong_checksum = valid.clone();
     let last = wrong_checksum.pop().unwrap();

@@ -7,7 +7,6 @@ use app::{
     ssr::{
         entities::api_request,
         services::{
-            audit::Actor,
             keys,
             request_log::{LoggedRequest, RequestLogLimits},
         },
@@ -132,18 +131,7 @@ async fn a_revoked_key_still_presented_is_logged_against_it_with_the_reason() {
         .issue_key(ada.org.org_id, ada.org.owner_id, new_key(&[Scope::All]))
         .await
         .unwrap();
-    keys::revoke_key(
-        &app.db,
-        &app.audit,
-        &app.invalidator,
-        issued.key.id,
-        None,
-        None,
-        Actor::System { label: "test" },
-        None,
-    )
-    .await
-    .unwrap();
+    app.revoke_key(issued.key.id).await;
     assert_eq!(
         call(&app, Method::GET, "/whoami", Some(&issued.secret), None)
             .await

@@ -5,7 +5,7 @@ use app::{
     model::{Mode, Scope},
     ssr::{
         entities::{api_key, api_key_usage},
-        services::{audit::Actor, keys},
+        services::keys,
     },
 };
 use reqwest::Method;
@@ -108,18 +108,7 @@ async fn refusals_count_against_the_key_they_name_without_moving_its_last_use_an
         )
         .await
         .unwrap();
-    keys::revoke_key(
-        &app.db,
-        &app.audit,
-        &app.invalidator,
-        issued.key.id,
-        None,
-        None,
-        Actor::System { label: "test" },
-        None,
-    )
-    .await
-    .unwrap();
+    app.revoke_key(issued.key.id).await;
     for _ in 0..2 {
         assert_eq!(
             call(&app, Method::GET, "/whoami", Some(&issued.secret), None)

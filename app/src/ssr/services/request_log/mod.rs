@@ -80,6 +80,36 @@ impl LoggedRequest {
     }
 }
 
+/// Requests and keys made up for the unit tests of the log and the usage meter.
+#[cfg(test)]
+pub(in crate::ssr::services) mod test_support {
+    use super::*;
+    use crate::model::Mode;
+
+    /// A `GET /v1/whoami` answered with `status` at `at`.
+    pub fn logged(status: u16, at: DateTime<Utc>) -> LoggedRequest {
+        LoggedRequest {
+            at,
+            method: Method::GET,
+            route: Arc::from("/v1/whoami"),
+            status,
+            ip: None,
+            latency: Duration::from_micros(100),
+            refusal: None,
+            scope: None,
+        }
+    }
+
+    /// A live key of an organization of its own.
+    pub fn subject() -> UsageSubject {
+        UsageSubject {
+            key_id: Uuid::new_v4(),
+            org_id: Uuid::new_v4(),
+            mode: Mode::Live,
+        }
+    }
+}
+
 /// The path of a request that matched no route, as the log keeps it.
 pub fn unmatched_route(path: &str) -> Arc<str> {
     match path.char_indices().nth(MAX_ROUTE_CHARS) {

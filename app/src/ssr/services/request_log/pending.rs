@@ -211,33 +211,16 @@ impl PendingLog {
 
 #[cfg(test)]
 mod tests {
-    use std::{sync::Arc, time::Duration};
-
     use chrono::{TimeDelta, Utc};
-    use http::Method;
 
     use super::*;
-    use crate::model::{Mode, Refusal};
+    use crate::{
+        model::Refusal,
+        ssr::services::request_log::test_support::{logged, subject},
+    };
 
     fn request(status: u16) -> LoggedRequest {
-        LoggedRequest {
-            at: Utc::now(),
-            method: Method::GET,
-            route: Arc::from("/v1/whoami"),
-            status,
-            ip: None,
-            latency: Duration::from_micros(100),
-            refusal: None,
-            scope: None,
-        }
-    }
-
-    fn subject() -> UsageSubject {
-        UsageSubject {
-            key_id: Uuid::new_v4(),
-            org_id: Uuid::new_v4(),
-            mode: Mode::Live,
-        }
+        logged(status, Utc::now())
     }
 
     #[test]

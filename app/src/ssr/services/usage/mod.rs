@@ -244,6 +244,7 @@ impl UsageMeter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ssr::services::request_log::test_support::{logged as request, subject};
     use chrono::{DurationRound, TimeDelta};
 
     #[test]
@@ -259,27 +260,6 @@ mod tests {
                 at.duration_trunc(TimeDelta::hours(1)).unwrap(),
                 "{at}"
             );
-        }
-    }
-
-    fn request(status: u16, at: DateTime<Utc>) -> LoggedRequest {
-        LoggedRequest {
-            at,
-            method: http::Method::GET,
-            route: std::sync::Arc::from("/v1/whoami"),
-            status,
-            ip: None,
-            latency: Duration::from_micros(250),
-            refusal: None,
-            scope: None,
-        }
-    }
-
-    fn subject() -> UsageSubject {
-        UsageSubject {
-            key_id: Uuid::new_v4(),
-            org_id: Uuid::new_v4(),
-            mode: Mode::Live,
         }
     }
 
